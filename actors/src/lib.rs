@@ -1,0 +1,33 @@
+//! # wellvisor-actors: the supervision engine
+//!
+//! Everything that keeps wells polled and supervised, and nothing of HTTP or SQL.
+//!
+//! ```text
+//! Root (the service wires this up)
+//! ├── Recorder        recorder.rs   batches samples into a `Store`; bounded intake, counted overflow
+//! ├── Fleet           fleet.rs      live picture: a snapshot per well (dashmap), status broadcast
+//! └── WellSupervisor  supervisor.rs one_for_one restarts with backoff and an intensity limit
+//!     ├── Well W-001  well.rs       owns its Modbus link, poll schedule, latest values, history
+//!     └── …
+//! ```
+//!
+//! ## Layout
+//! - [`domain`]: pure vocabulary (well ids, canonical parameters, samples, states).
+//! - [`device`]: register maps and decoding (pure), the Modbus link seam, backoff.
+//! - [`restart`]: the restart-intensity window (pure).
+//! - [`well`], [`supervisor`], [`fleet`], [`recorder`]: one actor per file.
+//! - [`store`]: the storage trait the recorder writes through; implemented by the service.
+//! - [`clock`]: wall-clock time, injected so tests are deterministic.
+//! - `testing` (tests and the `test-hooks` feature): a scriptable fake device and an in-memory store.
+
+pub mod clock;
+pub mod device;
+pub mod domain;
+pub mod fleet;
+pub mod recorder;
+pub mod restart;
+pub mod store;
+pub mod supervisor;
+#[cfg(any(test, feature = "test-hooks"))]
+pub mod testing;
+pub mod well;

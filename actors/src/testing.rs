@@ -1,0 +1,360 @@
+//! Test doubles shared by this crate's tests and the service's: a scriptable in-process
+//! device behind the `Connector` seam, and an in-memory `Store`. Built only for tests and
+//! with the `test-hooks` feature.
+
+use std::future::pending;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::device::codec::encode;
+use crate::device::link::BoxFuture;
+use crate::device::{Connector, DeviceError, Endpoint, FunctionCode, Link, Profile};
+use crate::domain::{Parameter, Sample, WellId};
+use crate::store::{Store, StoreError, StoredWell, TelemetryQuery};
+
+/// What the fake device does, switchable while wells poll it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FakeBehaviour {
+    /// Answers every read from its register image.
+    Healthy,
+    /// Refuses connections.
+    Refuse,
+    /// Accepts connections, never answers a read.
+    Silent,
+    /// Answers every read with this exception code.
+    Exception(u8),
+    /// Answers with a frame that does not parse.
+    Garbage,
+}
+
+struct FakeInner {
+    behaviour: FakeBehaviour,
+    holding: Vec<u16>,
+    input: Vec<u16>,
+}
+
+/// A device for every endpoint, sharing one behaviour and one register image.
+#[derive(Clone)]
+pub struct FakeDevice {
+    inner: Arc<Mutex<FakeInner>>,
+    connects: Arc<AtomicU64>,
+    reads: Arc<AtomicU64>,
+}
+
+impl FakeDevice {
+    /// A healthy device whose registers hold `values` encoded per `profile`.
+    pub fn new(profile: &Profile, values: &[(Parameter, f64)]) -> Self {
+        let mut holding = vec![0u16; 65_536];
+        let mut input = vec![0u16; 65_536];
+        for (parameter, value) in values {
+            let Some(field) = profile.field(*parameter) else { continue };
+            let image = match field.function {
+                FunctionCode::Holding => &mut holding,
+                FunctionCode::Input => &mut input,
+            };
+            let raw = if parameter.is_code() { *value } else { field.unscaled(*value) };
+            encode(field.kind, field.word_order, field.bits, raw, &mut image[usize::from(field.address)..]);
+        }
+        let inner = FakeInner { behaviour: FakeBehaviour::Healthy, holding, input };
+        Self { inner: Arc::new(Mutex::new(inner)), connects: Arc::default(), reads: Arc::default() }
+    }
+
+    pub fn set(&self, behaviour: FakeBehaviour) {
+        self.lock().behaviour = behaviour;
+    }
+
+    /// Connections accepted so far.
+    pub fn connects(&self) -> u64 {
+        self.connects.load(Ordering::SeqCst)
+    }
+
+    /// Reads received so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FakeInner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Connector for FakeDevice {
+    fn connect<'a>(&'a self, _endpoint: &'a Endpoint) -> BoxFuture<'a, Result<Box<dyn Link>, DeviceError>> {
+        let refused = self.lock().behaviour == FakeBehaviour::Refuse;
+        Box::pin(async move {
+            if refused {
+                return Err(DeviceError::Connect(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)));
+            }
+            self.connects.fetch_add(1, Ordering::SeqCst);
+            Ok(Box::new(FakeLink { device: self.clone() }) as Box<dyn Link>)
+        })
+    }
+}
+
+struct FakeLink {
+    device: FakeDevice,
+}
+
+impl Link for FakeLink {
+    fn read(
+        &mut self,
+        function: FunctionCode,
+        address: u16,
+        count: u16,
+    ) -> BoxFuture<'_, Result<Vec<u16>, DeviceError>> {
+        self.device.reads.fetch_add(1, Ordering::SeqCst);
+        let reply = {
+            let inner = self.device.lock();
+            let image = match function {
+                FunctionCode::Holding => &inner.holding,
+                FunctionCode::Input => &inner.input,
+            };
+            let words = image[usize::from(address)..usize::from(address) + usize::from(count)].to_vec();
+            match inner.behaviour {
+                FakeBehaviour::Healthy => Some(Ok(words)),
+                FakeBehaviour::Refuse => Some(Err(DeviceError::Transport(std::io::ErrorKind::ConnectionReset.into()))),
+                FakeBehaviour::Silent => None,
+                FakeBehaviour::Exception(code) => Some(Err(DeviceError::Exception(code))),
+                FakeBehaviour::Garbage => Some(Err(DeviceError::Protocol("invalid frame".into()))),
+            }
+        };
+        Box::pin(async move {
+            match reply {
+                Some(reply) => reply,
+                None => pending().await,
+            }
+        })
+    }
+}
+
+/// An in-memory store that can be told to fail, for recorder and API tests.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    samples: Arc<Mutex<Vec<Sample>>>,
+    wells: Arc<Mutex<Vec<StoredWell>>>,
+    failing: Arc<Mutex<bool>>,
+    /// How long every write takes, to exercise back-pressure.
+    write_delay: Arc<Mutex<Duration>>,
+}
+
+impl MemoryStore {
+    pub fn samples(&self) -> Vec<Sample> {
+        self.samples.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// While set, every call answers `Unavailable`.
+    pub fn set_failing(&self, failing: bool) {
+        *self.failing.lock().unwrap_or_else(PoisonError::into_inner) = failing;
+    }
+
+    pub fn set_write_delay(&self, delay: Duration) {
+        *self.write_delay.lock().unwrap_or_else(PoisonError::into_inner) = delay;
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        if *self.failing.lock().unwrap_or_else(PoisonError::into_inner) {
+            return Err(StoreError::Unavailable("memory store set to fail".into()));
+        }
+        Ok(())
+    }
+}
+
+fn in_range(sample: &Sample, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    sample.at >= from && sample.at < to
+}
+
+impl Store for MemoryStore {
+    fn write_samples<'a>(&'a self, samples: &'a [Sample]) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let delay = *self.write_delay.lock().unwrap_or_else(PoisonError::into_inner);
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            self.check()?;
+            self.samples.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(samples);
+            Ok(())
+        })
+    }
+
+    fn read_telemetry<'a>(&'a self, query: &'a TelemetryQuery) -> BoxFuture<'a, Result<Vec<Sample>, StoreError>> {
+        Box::pin(async move {
+            self.check()?;
+            let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut found: Vec<Sample> = samples
+                .iter()
+                .filter(|s| s.well_id == query.well_id && in_range(s, query.from, query.to))
+                .cloned()
+                .collect();
+            found.sort_by_key(|s| s.at);
+            found.truncate(query.limit);
+            Ok(found)
+        })
+    }
+
+    fn count_samples<'a>(&'a self, well_id: Option<&'a WellId>) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            self.check()?;
+            let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
+            Ok(samples.iter().filter(|s| well_id.is_none_or(|id| &s.well_id == id)).count() as u64)
+        })
+    }
+
+    fn save_well<'a>(&'a self, well: &'a StoredWell) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.check()?;
+            let mut wells = self.wells.lock().unwrap_or_else(PoisonError::into_inner);
+            wells.retain(|w| w.id != well.id);
+            wells.push(well.clone());
+            Ok(())
+        })
+    }
+
+    fn delete_well<'a>(&'a self, well_id: &'a WellId) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.check()?;
+            self.wells.lock().unwrap_or_else(PoisonError::into_inner).retain(|w| &w.id != well_id);
+            Ok(())
+        })
+    }
+
+    fn load_wells(&self) -> BoxFuture<'_, Result<Vec<StoredWell>, StoreError>> {
+        Box::pin(async move {
+            self.check()?;
+            Ok(self.wells.lock().unwrap_or_else(PoisonError::into_inner).clone())
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move { self.check() })
+    }
+}
+
+/// A whole supervision tree over a [`FakeDevice`] and a [`MemoryStore`], for actor tests.
+pub mod tree {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ractor::{Actor, ActorRef};
+
+    use super::{FakeDevice, MemoryStore};
+    use crate::clock::TokioClock;
+    use crate::device::{Endpoint, Profile};
+    use crate::domain::{Parameter, WellId};
+    use crate::fleet::{FleetActor, FleetArgs, FleetMsg, FleetView, WellSnapshot};
+    use crate::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderIntake, RecorderMsg};
+    use crate::supervisor::{RestartPolicy, SupervisorArgs, SupervisorMsg, WellSupervisor};
+    use crate::well::{PollSettings, WellContext, WellSpec};
+
+    /// The profile the fake device and test wells use.
+    pub fn profile() -> Arc<Profile> {
+        let text = include_str!("../../config/profiles/esp-default.toml");
+        Arc::new(Profile::from_toml("esp-default", text).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    /// Plausible running values.
+    pub fn running_values() -> Vec<(Parameter, f64)> {
+        vec![
+            (Parameter::CurrentA, 41.5),
+            (Parameter::CurrentB, 41.0),
+            (Parameter::CurrentC, 41.9),
+            (Parameter::Frequency, 58.5),
+            (Parameter::IntakePressure, 1_450.0),
+            (Parameter::MotorTemperature, 104.5),
+            (Parameter::RunState, 3.0),
+            (Parameter::TripCode, 0.0),
+        ]
+    }
+
+    pub fn spec(id: &str, poll: PollSettings) -> WellSpec {
+        let endpoint = Endpoint { host: "fake".into(), port: 502, unit_id: 1 };
+        let id = WellId::new(id).unwrap_or_else(|e| panic!("{e}"));
+        WellSpec::new(id.clone(), id.to_string(), profile(), endpoint, poll)
+    }
+
+    pub struct TestTree {
+        pub device: FakeDevice,
+        pub store: MemoryStore,
+        pub fleet: FleetView,
+        pub fleet_actor: ActorRef<FleetMsg>,
+        pub recorder: ActorRef<RecorderMsg>,
+        pub intake: RecorderIntake,
+        pub supervisor: ActorRef<SupervisorMsg>,
+    }
+
+    impl TestTree {
+        /// Starts Recorder, Fleet and WellSupervisor (downstream first) over a healthy device.
+        pub async fn start(policy: RestartPolicy) -> TestTree {
+            Self::start_with_queue(policy, 10_000).await
+        }
+
+        pub async fn start_with_queue(policy: RestartPolicy, capacity: usize) -> TestTree {
+            let device = FakeDevice::new(&profile(), &running_values());
+            let store = MemoryStore::default();
+            let flush = FlushPolicy {
+                batch_size: 100,
+                max_age: Duration::from_millis(500),
+                retry_delay: Duration::from_millis(200),
+            };
+            let (intake, args) = recorder_queue(Arc::new(store.clone()), capacity, flush);
+            let (recorder, _) = Actor::spawn(None, RecorderActor, args).await.unwrap_or_else(|e| panic!("{e}"));
+            let fleet = FleetView::new(1024);
+            let (fleet_actor, _) = Actor::spawn(None, FleetActor, FleetArgs { view: fleet.clone() })
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let context = WellContext {
+                connector: Arc::new(device.clone()),
+                fleet: fleet.clone(),
+                fleet_actor: fleet_actor.clone(),
+                recorder: intake.clone(),
+                clock: Arc::new(TokioClock::new()),
+            };
+            let (supervisor, _) = Actor::spawn(None, WellSupervisor, SupervisorArgs { context, policy })
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            TestTree { device, store, fleet, fleet_actor, recorder, intake, supervisor }
+        }
+
+        /// The context a well spawned outside supervision needs.
+        pub fn context(&self) -> WellContext {
+            WellContext {
+                connector: Arc::new(self.device.clone()),
+                fleet: self.fleet.clone(),
+                fleet_actor: self.fleet_actor.clone(),
+                recorder: self.intake.clone(),
+                clock: Arc::new(TokioClock::new()),
+            }
+        }
+
+        pub async fn add(&self, spec: WellSpec) {
+            let added = ractor::call_t!(self.supervisor, SupervisorMsg::Add, 5_000, spec);
+            assert!(matches!(added, Ok(Ok(()))), "add failed: {added:?}");
+        }
+
+        /// Reads one well's snapshot.
+        pub fn well<R>(&self, id: &str, read: impl FnOnce(&WellSnapshot) -> R) -> Option<R> {
+            self.fleet.read(&WellId::new(id).unwrap_or_else(|e| panic!("{e}")), read)
+        }
+
+        /// Waits (in tokio time) until `condition` holds, failing after `within`.
+        pub async fn until(&self, within: Duration, what: &str, mut condition: impl FnMut(&TestTree) -> bool) {
+            let deadline = tokio::time::Instant::now() + within;
+            while !condition(self) {
+                assert!(tokio::time::Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+
+        /// Stops everything in reverse spawn order, flushing the recorder.
+        pub async fn shutdown(self) -> u64 {
+            let _ = ractor::call_t!(self.supervisor, SupervisorMsg::StopAll, 30_000);
+            let flushed = ractor::call_t!(self.recorder, RecorderMsg::Flush, 30_000).unwrap_or(0);
+            self.supervisor.stop(None);
+            self.fleet_actor.stop(None);
+            self.recorder.stop(None);
+            flushed
+        }
+    }
+}

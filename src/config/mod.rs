@@ -1,0 +1,17 @@
+//! The typed configuration: one TOML file, every key documented, unknown keys rejected, a few
+//! `WELLVISOR_*` environment overrides, and validation before anything starts.
+//!
+//! `load` is the only way in: it parses, applies the environment, loads and validates the
+//! device profiles and expands well groups, and names the file, key and problem on failure.
+
+pub mod duration;
+mod load;
+mod sections;
+pub mod well;
+
+pub use load::{load, load_profiles, ConfigError, LoadedConfig};
+pub use sections::{
+    Config, HttpConfig, LogFormat, LoggingConfig, PollingConfig, ProfilesConfig, SimulatorConfig, StorageConfig,
+    SupervisionConfig, WellGroup,
+};
+pub use well::{PollOverrides, WellDefinition, WellDefinitionError, WellFactory};

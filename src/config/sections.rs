@@ -1,0 +1,346 @@
+//! The configuration file's sections. Every field is documented here and in
+//! `config/example.toml`; unknown keys are rejected.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use wellvisor_actors::supervisor::RestartPolicy;
+use wellvisor_actors::well::PollSettings;
+
+use super::duration;
+use super::well::WellDefinition;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub storage: StorageConfig,
+    #[serde(default)]
+    pub polling: PollingConfig,
+    #[serde(default)]
+    pub supervision: SupervisionConfig,
+    #[serde(default)]
+    pub profiles: ProfilesConfig,
+    #[serde(default)]
+    pub logging: LoggingConfig,
+    /// Simulated wells started in-process (the embedded demo).
+    pub simulator: Option<SimulatorConfig>,
+    /// Many similar wells at once.
+    #[serde(default, rename = "well_group")]
+    pub well_groups: Vec<WellGroup>,
+    /// Wells one by one.
+    #[serde(default)]
+    pub wells: Vec<WellDefinition>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address the API listens on. Env: `WELLVISOR_HTTP_BIND`.
+    #[serde(default = "default_bind")]
+    pub bind: SocketAddr,
+    /// Requests taking longer are answered 503.
+    #[serde(default = "default_request_timeout", with = "duration")]
+    pub request_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    #[serde(default = "default_body_limit")]
+    pub body_limit: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { bind: default_bind(), request_timeout: default_request_timeout(), body_limit: default_body_limit() }
+    }
+}
+
+fn default_bind() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_body_limit() -> usize {
+    64 * 1024
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// `sqlite://PATH` (relative paths are relative to the working directory). A `postgres://`
+    /// URL carries a password, so it is taken from `WELLVISOR_DATABASE_URL` only.
+    #[serde(default = "default_url")]
+    pub url: String,
+    /// Samples per write.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// A batch is written when its oldest sample is this old, full or not.
+    #[serde(default = "default_batch_max_age", with = "duration")]
+    pub batch_max_age: Duration,
+    /// Samples the recorder's queue holds before wells wait and then count drops.
+    #[serde(default = "default_queue_capacity")]
+    pub queue_capacity: usize,
+    /// Wait before retrying a failed write.
+    #[serde(default = "default_retry_delay", with = "duration")]
+    pub retry_delay: Duration,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            url: default_url(),
+            batch_size: default_batch_size(),
+            batch_max_age: default_batch_max_age(),
+            queue_capacity: default_queue_capacity(),
+            retry_delay: default_retry_delay(),
+        }
+    }
+}
+
+fn default_url() -> String {
+    "sqlite://data/wellvisor.db".into()
+}
+fn default_batch_size() -> usize {
+    2_000
+}
+fn default_batch_max_age() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_queue_capacity() -> usize {
+    200_000
+}
+fn default_retry_delay() -> Duration {
+    Duration::from_secs(1)
+}
+
+/// Poll defaults for every well; a well's `poll` table overrides any of them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollingConfig {
+    #[serde(default = "PollingConfig::period", with = "duration")]
+    pub period: Duration,
+    /// Deadline for each connect and each read.
+    #[serde(default = "PollingConfig::timeout", with = "duration")]
+    pub timeout: Duration,
+    /// Random delay added to each poll slot, at most half the period.
+    #[serde(default = "PollingConfig::jitter", with = "duration")]
+    pub jitter: Duration,
+    /// First reconnect delay ceiling; doubles per failure, with full jitter.
+    #[serde(default = "PollingConfig::backoff_initial", with = "duration")]
+    pub backoff_initial: Duration,
+    /// Reconnect delay ceiling.
+    #[serde(default = "PollingConfig::backoff_cap", with = "duration")]
+    pub backoff_cap: Duration,
+    /// Samples kept in memory per well.
+    #[serde(default = "PollingConfig::history")]
+    pub history: usize,
+}
+
+impl PollingConfig {
+    fn period() -> Duration {
+        PollSettings::default().period
+    }
+    fn timeout() -> Duration {
+        PollSettings::default().timeout
+    }
+    fn jitter() -> Duration {
+        PollSettings::default().jitter
+    }
+    fn backoff_initial() -> Duration {
+        PollSettings::default().backoff_initial
+    }
+    fn backoff_cap() -> Duration {
+        PollSettings::default().backoff_cap
+    }
+    fn history() -> usize {
+        PollSettings::default().history
+    }
+
+    pub fn settings(&self) -> PollSettings {
+        PollSettings {
+            period: self.period,
+            timeout: self.timeout,
+            jitter: self.jitter,
+            backoff_initial: self.backoff_initial,
+            backoff_cap: self.backoff_cap,
+            history: self.history,
+        }
+    }
+}
+
+impl Default for PollingConfig {
+    fn default() -> Self {
+        let d = PollSettings::default();
+        Self {
+            period: d.period,
+            timeout: d.timeout,
+            jitter: d.jitter,
+            backoff_initial: d.backoff_initial,
+            backoff_cap: d.backoff_cap,
+            history: d.history,
+        }
+    }
+}
+
+/// Restart policy for well actors (architecture §1).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionConfig {
+    /// The failure that makes this many within `window` leaves the well `failed`.
+    #[serde(default = "SupervisionConfig::max_failures")]
+    pub max_failures: u32,
+    #[serde(default = "SupervisionConfig::window", with = "duration")]
+    pub window: Duration,
+    #[serde(default = "SupervisionConfig::backoff_initial", with = "duration")]
+    pub backoff_initial: Duration,
+    #[serde(default = "SupervisionConfig::backoff_cap", with = "duration")]
+    pub backoff_cap: Duration,
+    /// How long a graceful stop waits for a well to finish its poll.
+    #[serde(default = "SupervisionConfig::stop_timeout", with = "duration")]
+    pub stop_timeout: Duration,
+}
+
+impl SupervisionConfig {
+    fn max_failures() -> u32 {
+        RestartPolicy::default().max_failures
+    }
+    fn window() -> Duration {
+        RestartPolicy::default().window
+    }
+    fn backoff_initial() -> Duration {
+        RestartPolicy::default().backoff_initial
+    }
+    fn backoff_cap() -> Duration {
+        RestartPolicy::default().backoff_cap
+    }
+    fn stop_timeout() -> Duration {
+        RestartPolicy::default().stop_timeout
+    }
+
+    pub fn policy(&self) -> RestartPolicy {
+        RestartPolicy {
+            max_failures: self.max_failures,
+            window: self.window,
+            backoff_initial: self.backoff_initial,
+            backoff_cap: self.backoff_cap,
+            stop_timeout: self.stop_timeout,
+        }
+    }
+}
+
+impl Default for SupervisionConfig {
+    fn default() -> Self {
+        let d = RestartPolicy::default();
+        Self {
+            max_failures: d.max_failures,
+            window: d.window,
+            backoff_initial: d.backoff_initial,
+            backoff_cap: d.backoff_cap,
+            stop_timeout: d.stop_timeout,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilesConfig {
+    /// Directory of `*.toml` device profiles, relative to the configuration file.
+    #[serde(default = "default_profiles_dir")]
+    pub dir: PathBuf,
+}
+
+impl Default for ProfilesConfig {
+    fn default() -> Self {
+        Self { dir: default_profiles_dir() }
+    }
+}
+
+fn default_profiles_dir() -> PathBuf {
+    PathBuf::from("profiles")
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON when standard output is not a terminal, pretty when it is.
+    #[default]
+    Auto,
+    Json,
+    Pretty,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// Env: `WELLVISOR_LOG_FORMAT`.
+    #[serde(default)]
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `wellvisor=debug,info`. Env: `WELLVISOR_LOG`.
+    #[serde(default = "default_level")]
+    pub level: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Auto, level: default_level() }
+    }
+}
+
+fn default_level() -> String {
+    "info".into()
+}
+
+/// Simulated wells served in-process on loopback, for the demo.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatorConfig {
+    pub wells: usize,
+    /// Well `i` (from 0) listens on `base_port + i`; in gateway mode all share `base_port`.
+    pub base_port: u16,
+    #[serde(default)]
+    pub gateway: bool,
+    /// Scenario file of faults, relative to the configuration file.
+    pub scenario: Option<PathBuf>,
+    /// Where the simulator's control interface listens, if anywhere.
+    pub control_bind: Option<SocketAddr>,
+}
+
+/// A run of similar wells: ids `prefix` + zero-padded numbers, consecutive ports (or one
+/// gateway port with consecutive unit ids).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WellGroup {
+    pub prefix: String,
+    pub count: usize,
+    /// Number of the first well.
+    #[serde(default = "one")]
+    pub first: usize,
+    /// Digits the number is padded to.
+    #[serde(default = "three")]
+    pub digits: usize,
+    pub profile: String,
+    #[serde(default = "localhost")]
+    pub host: String,
+    pub first_port: u16,
+    /// Behind one gateway: every well on `first_port`, unit ids from `first_unit_id`.
+    #[serde(default)]
+    pub gateway: bool,
+    #[serde(default = "one_u8")]
+    pub first_unit_id: u8,
+}
+
+fn one() -> usize {
+    1
+}
+fn one_u8() -> u8 {
+    1
+}
+fn three() -> usize {
+    3
+}
+fn localhost() -> String {
+    "127.0.0.1".into()
+}

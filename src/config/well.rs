@@ -1,0 +1,157 @@
+//! Well definitions, as the configuration file and `POST /api/v1/wells` give them, and the
+//! factory that turns one into a [`WellSpec`] the supervisor can start.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use wellvisor_actors::device::{Endpoint, Profile};
+use wellvisor_actors::domain::WellId;
+use wellvisor_actors::well::{PollSettings, WellSpec};
+
+use super::duration;
+
+/// One well: who it is and where its device answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WellDefinition {
+    /// Unique id, e.g. `W-001`.
+    pub id: WellId,
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: String,
+    /// The device profile's name (a file in the profiles directory, without `.toml`).
+    pub profile: String,
+    /// Host name or IP address of the device or gateway.
+    pub host: String,
+    /// Modbus TCP port.
+    pub port: u16,
+    /// Unit id; defaults to the profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<u8>,
+    /// Per-well changes to the `[polling]` defaults.
+    #[serde(default, skip_serializing_if = "PollOverrides::is_empty")]
+    pub poll: PollOverrides,
+}
+
+/// Per-well poll settings; anything unset takes the `[polling]` default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollOverrides {
+    #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    pub period: Option<Duration>,
+    #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<Duration>,
+    #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    pub backoff_initial: Option<Duration>,
+    #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    pub backoff_cap: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<usize>,
+}
+
+impl PollOverrides {
+    fn is_empty(&self) -> bool {
+        *self == PollOverrides::default()
+    }
+
+    fn apply(&self, defaults: &PollSettings) -> PollSettings {
+        PollSettings {
+            period: self.period.unwrap_or(defaults.period),
+            timeout: self.timeout.unwrap_or(defaults.timeout),
+            jitter: self.jitter.unwrap_or(defaults.jitter),
+            backoff_initial: self.backoff_initial.unwrap_or(defaults.backoff_initial),
+            backoff_cap: self.backoff_cap.unwrap_or(defaults.backoff_cap),
+            history: self.history.unwrap_or(defaults.history),
+        }
+    }
+}
+
+/// A well definition that cannot be started, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("well {well}: {field}: {problem}")]
+pub struct WellDefinitionError {
+    pub well: String,
+    pub field: &'static str,
+    pub problem: String,
+}
+
+/// Checks poll settings; shared by the `[polling]` defaults and per-well overrides.
+pub fn check_poll(poll: &PollSettings) -> Result<(), (&'static str, String)> {
+    let ms = |d: Duration| d.as_millis();
+    if poll.period < Duration::from_millis(10) {
+        return Err(("poll.period", format!("{}ms is below the 10ms minimum", ms(poll.period))));
+    }
+    if poll.timeout.is_zero() || poll.timeout > poll.period * 10 {
+        return Err(("poll.timeout", "must be above zero and at most ten periods".into()));
+    }
+    if poll.jitter > poll.period / 2 {
+        return Err(("poll.jitter", format!("{}ms is more than half the period", ms(poll.jitter))));
+    }
+    if poll.backoff_initial.is_zero() || poll.backoff_cap < poll.backoff_initial {
+        return Err(("poll.backoff_cap", "backoff_initial must be above zero and backoff_cap at least as long".into()));
+    }
+    if poll.history > 10_000 {
+        return Err(("poll.history", format!("{} samples is above the 10000 maximum", poll.history)));
+    }
+    Ok(())
+}
+
+/// Builds well specs from definitions against the loaded profiles and poll defaults.
+#[derive(Clone, Debug)]
+pub struct WellFactory {
+    profiles: BTreeMap<String, Arc<Profile>>,
+    defaults: PollSettings,
+}
+
+impl WellFactory {
+    pub fn new(profiles: BTreeMap<String, Arc<Profile>>, defaults: PollSettings) -> Self {
+        Self { profiles, defaults }
+    }
+
+    pub fn profile_names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+
+    pub fn profile(&self, name: &str) -> Option<&Arc<Profile>> {
+        self.profiles.get(name)
+    }
+
+    pub fn defaults(&self) -> &PollSettings {
+        &self.defaults
+    }
+
+    /// Validates a definition and resolves its profile and poll settings.
+    pub fn build(&self, definition: &WellDefinition) -> Result<WellSpec, WellDefinitionError> {
+        let fail = |field: &'static str, problem: String| WellDefinitionError {
+            well: definition.id.to_string(),
+            field,
+            problem,
+        };
+        let profile = self.profiles.get(&definition.profile).ok_or_else(|| {
+            let known: Vec<&str> = self.profile_names().collect();
+            fail("profile", format!("unknown profile {:?}; loaded profiles: {}", definition.profile, known.join(", ")))
+        })?;
+        if definition.host.trim().is_empty() {
+            return Err(fail("host", "must not be empty".into()));
+        }
+        if definition.port == 0 {
+            return Err(fail("port", "must be 1-65535".into()));
+        }
+        if definition.name.chars().count() > 200 {
+            return Err(fail("name", "is longer than 200 characters".into()));
+        }
+        let poll = definition.poll.apply(&self.defaults);
+        check_poll(&poll).map_err(|(field, problem)| fail(field, problem))?;
+        let endpoint = Endpoint {
+            host: definition.host.trim().to_owned(),
+            port: definition.port,
+            unit_id: definition.unit_id.unwrap_or(profile.unit_id),
+        };
+        let name = if definition.name.is_empty() { definition.id.to_string() } else { definition.name.clone() };
+        Ok(WellSpec::new(definition.id.clone(), name, profile.clone(), endpoint, poll))
+    }
+}

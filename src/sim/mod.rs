@@ -1,0 +1,1 @@
+//! The ESP well simulator (in progress).
