@@ -1,1 +1,265 @@
-//! app (in progress)
+//! The running service: builds the supervision tree downstream first (Recorder, Fleet,
+//! WellSupervisor, then wells), serves HTTP, and shuts down in reverse so nothing a well
+//! reported is lost: stop accepting HTTP, stop wells, flush the recorder, stop the rest.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use ractor::{call_t, Actor, ActorRef};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{error, info, warn};
+use wellvisor_actors::clock::SystemClock;
+use wellvisor_actors::device::ModbusConnector;
+use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetMsg, FleetView};
+use wellvisor_actors::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderMsg, RecorderSnapshot};
+use wellvisor_actors::store::Store;
+use wellvisor_actors::supervisor::{SupervisorArgs, SupervisorMsg, WellSupervisor};
+use wellvisor_actors::well::WellContext;
+
+use crate::config::{LoadedConfig, WellDefinition};
+use crate::http::{router, AppState, Health, HttpLimits};
+use crate::sim::{self, SimConfig, SimHandle};
+
+/// Events the fleet's broadcast channel keeps for slow subscribers.
+const EVENT_CAPACITY: usize = 4_096;
+/// Longest wait for an actor's answer during start-up and shutdown, in milliseconds.
+const CALL_MS: u64 = 60_000;
+
+/// A started service. Drop it only through [`RunningApp::shutdown`].
+pub struct RunningApp {
+    pub http_addr: SocketAddr,
+    pub fleet: FleetView,
+    pub supervisor: ActorRef<SupervisorMsg>,
+    pub recorder: ActorRef<RecorderMsg>,
+    pub store: Arc<dyn Store>,
+    pub health: Arc<Health>,
+    pub simulator: Option<SimHandle>,
+    fleet_actor: ActorRef<FleetMsg>,
+    stop_http: watch::Sender<bool>,
+    http_task: JoinHandle<()>,
+    /// Join handles of the supervisor, fleet and recorder, in that order.
+    actor_tasks: [JoinHandle<()>; 3],
+}
+
+/// What a graceful stop did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ShutdownReport {
+    /// Samples the final flush wrote.
+    pub flushed: u64,
+    pub recorder: RecorderSnapshot,
+}
+
+/// Starts everything the configuration describes; returns once the initial fleet is spawned.
+pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
+    let config = &loaded.config;
+    let store = crate::store::open(&config.storage.url).await.context("opening the store")?;
+    let flush = FlushPolicy {
+        batch_size: config.storage.batch_size,
+        max_age: config.storage.batch_max_age,
+        retry_delay: config.storage.retry_delay,
+    };
+    let (intake, recorder_args) = recorder_queue(store.clone(), config.storage.queue_capacity, flush);
+    let (recorder, recorder_task) = Actor::spawn(None, RecorderActor, recorder_args).await?;
+    let fleet = FleetView::new(EVENT_CAPACITY);
+    let (fleet_actor, fleet_task) = Actor::spawn(None, FleetActor, FleetArgs { view: fleet.clone() }).await?;
+    let context = WellContext {
+        connector: Arc::new(ModbusConnector),
+        fleet: fleet.clone(),
+        fleet_actor: fleet_actor.clone(),
+        recorder: intake,
+        clock: Arc::new(SystemClock),
+    };
+    let supervisor_args = SupervisorArgs { context, policy: config.supervision.policy() };
+    let (supervisor, supervisor_task) = Actor::spawn(None, WellSupervisor, supervisor_args).await?;
+    let health = Arc::new(Health::new());
+    health.set_tree_up(true);
+
+    let simulator = start_simulator(loaded).await?;
+    let listener = TcpListener::bind(config.http.bind)
+        .await
+        .with_context(|| format!("binding the HTTP listener on {}", config.http.bind))?;
+    let http_addr = listener.local_addr()?;
+    let state = AppState {
+        fleet: fleet.clone(),
+        fleet_actor: fleet_actor.clone(),
+        supervisor: supervisor.clone(),
+        recorder: recorder.clone(),
+        store: store.clone(),
+        wells: Arc::new(loaded.factory.clone()),
+        health: health.clone(),
+        call_timeout: config.supervision.stop_timeout + std::time::Duration::from_secs(5),
+    };
+    let (stop_http, http_task) = serve(listener, router(state, HttpLimits::from(&config.http)));
+    info!(%http_addr, "HTTP API listening");
+
+    let app = RunningApp {
+        http_addr,
+        fleet,
+        supervisor,
+        recorder,
+        store,
+        health,
+        simulator,
+        fleet_actor,
+        stop_http,
+        http_task,
+        actor_tasks: [supervisor_task, fleet_task, recorder_task],
+    };
+    app.spawn_wells(loaded).await?;
+    app.health.mark_startup_complete();
+    Ok(app)
+}
+
+async fn start_simulator(loaded: &LoadedConfig) -> anyhow::Result<Option<SimHandle>> {
+    let Some(simulator) = &loaded.config.simulator else { return Ok(None) };
+    let profile =
+        loaded.factory.profile("esp-default").cloned().context("the simulator needs the esp-default profile")?;
+    let scenario = match &simulator.scenario {
+        Some(path) => sim::Scenario::load(&loaded.resolve(path))?,
+        None => sim::Scenario::empty(),
+    };
+    let config = SimConfig {
+        wells: simulator.wells,
+        base_port: simulator.base_port,
+        gateway: simulator.gateway,
+        bind_ip: [127, 0, 0, 1].into(),
+        profile,
+        scenario,
+        control_bind: simulator.control_bind,
+        seed: 1,
+    };
+    let handle = sim::start(config).await.context("starting the in-process simulator")?;
+    info!(wells = simulator.wells, base_port = simulator.base_port, "simulator started");
+    Ok(Some(handle))
+}
+
+fn serve(listener: TcpListener, router: axum::Router) -> (watch::Sender<bool>, JoinHandle<()>) {
+    let (stop, mut stopped) = watch::channel(false);
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(shutdown).await {
+            error!(%error, "HTTP server failed");
+        }
+    });
+    (stop, task)
+}
+
+impl RunningApp {
+    /// Adds the configured wells, then those added through the API before the last stop.
+    async fn spawn_wells(&self, loaded: &LoadedConfig) -> anyhow::Result<()> {
+        for definition in &loaded.wells {
+            self.add_well(loaded, definition).await?;
+        }
+        let stored = self.store.load_wells().await.context("loading wells added through the API")?;
+        for well in stored {
+            if self.fleet.contains(&well.id) {
+                warn!(well_id = %well.id, "a well added through the API is now also configured; the configuration wins");
+                continue;
+            }
+            match serde_json::from_str::<WellDefinition>(&well.definition) {
+                Ok(definition) => self.add_well(loaded, &definition).await?,
+                Err(error) => error!(well_id = %well.id, %error, "stored well definition is unreadable; skipped"),
+            }
+        }
+        info!(wells = self.fleet.len(), "fleet started");
+        Ok(())
+    }
+
+    async fn add_well(&self, loaded: &LoadedConfig, definition: &WellDefinition) -> anyhow::Result<()> {
+        let spec = match loaded.factory.build(definition) {
+            Ok(spec) => spec,
+            Err(error) => {
+                error!(%error, "well skipped");
+                return Ok(());
+            }
+        };
+        call_t!(self.supervisor, SupervisorMsg::Add, CALL_MS, spec)?.map_err(anyhow::Error::from)
+    }
+
+    /// Resolves when any top-level actor stops on its own: a bug, after which the process
+    /// should stop and let its service manager restart it.
+    pub async fn failed(&mut self) -> &'static str {
+        let [supervisor, fleet, recorder] = &mut self.actor_tasks;
+        tokio::select! {
+            _ = supervisor => "supervisor",
+            _ = fleet => "fleet",
+            _ = recorder => "recorder",
+        }
+    }
+
+    /// The one shutdown path: HTTP, wells, recorder flush, the rest. Each step runs even if an
+    /// earlier one failed, so a broken actor cannot keep samples from being flushed.
+    pub async fn shutdown(self) -> anyhow::Result<ShutdownReport> {
+        self.health.mark_shutting_down();
+        let _ = self.stop_http.send(true);
+        let _ = self.http_task.await;
+        if let Err(error) = call_t!(self.supervisor, SupervisorMsg::StopAll, CALL_MS) {
+            error!(%error, "stopping wells failed");
+        }
+        let flushed = call_t!(self.recorder, RecorderMsg::Flush, CALL_MS).context("flushing the recorder");
+        let recorder = call_t!(self.recorder, RecorderMsg::Snapshot, CALL_MS).unwrap_or_default();
+        self.health.set_tree_up(false);
+        self.supervisor.stop(None);
+        self.fleet_actor.stop(None);
+        self.recorder.stop(None);
+        for task in self.actor_tasks {
+            if !task.is_finished() {
+                let _ = task.await;
+            }
+        }
+        if let Some(simulator) = self.simulator {
+            simulator.shutdown().await;
+        }
+        let flushed = flushed?;
+        info!(flushed, written = recorder.written, dropped = recorder.dropped, "stopped");
+        Ok(ShutdownReport { flushed, recorder })
+    }
+}
+
+/// Runs until SIGINT/SIGTERM (or a top-level actor dies), then stops gracefully.
+pub async fn run(loaded: &LoadedConfig) -> anyhow::Result<()> {
+    let mut app = start(loaded).await?;
+    let died = tokio::select! {
+        _ = shutdown_signal() => None,
+        actor = app.failed() => Some(actor),
+    };
+    if let Some(actor) = &died {
+        error!(actor, "a top-level actor stopped unexpectedly; shutting down");
+    }
+    let report = app.shutdown().await?;
+    if report.recorder.dropped > 0 {
+        warn!(dropped = report.recorder.dropped, "samples were dropped on overflow during this run");
+    }
+    match died {
+        Some(actor) => anyhow::bail!("the {actor} actor stopped unexpectedly"),
+        None => Ok(()),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => info!("SIGINT received"),
+        _ = terminate => info!("SIGTERM received"),
+    }
+}

@@ -186,10 +186,9 @@ impl RecorderState {
             }
             return;
         }
-        let deadline = match self.batch_since {
-            Some(since) => since + self.args.policy.max_age,
-            None => Instant::now() + IDLE_WAIT,
-        };
+        // Never wait past IDLE_WAIT: a flush or snapshot request may be waiting behind us.
+        let idle = Instant::now() + IDLE_WAIT;
+        let deadline = self.batch_since.map_or(idle, |since| (since + self.args.policy.max_age).min(idle));
         if let Ok(Some(sample)) = timeout_at(deadline, self.args.intake.recv()).await {
             self.take(sample);
             while self.batch.len() < self.args.policy.batch_size {

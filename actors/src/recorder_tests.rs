@@ -100,3 +100,17 @@ async fn flush_drains_everything_queued() {
     let seen = snapshot(&actor).await;
     assert_eq!((seen.written, seen.queue_depth, seen.pending), (2_500, 0, 0));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_flush_is_answered_promptly_while_a_partial_batch_ages() {
+    let store = MemoryStore::default();
+    let (intake, args) =
+        recorder_queue(Arc::new(store.clone()), 100, FlushPolicy { max_age: Duration::from_secs(3600), ..policy(50) });
+    let (actor, _) = Actor::spawn(None, RecorderActor, args).await.unwrap_or_else(|e| panic!("{e}"));
+    intake.submit(sample(1), Duration::ZERO).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = tokio::time::Instant::now();
+    let flushed = call_t!(actor, RecorderMsg::Flush, 1_000);
+    assert_eq!(flushed.ok(), Some(1));
+    assert!(started.elapsed() <= Duration::from_millis(200), "the flush waited behind an hour-long batch");
+}

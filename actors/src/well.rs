@@ -54,6 +54,8 @@ pub struct WellState {
     had_link: bool,
     reconnect: Backoff,
     schedule: PollSchedule,
+    /// The slot the pending poll belongs to; none while waiting to reconnect.
+    slot: Option<Instant>,
     rng: SmallRng,
 }
 
@@ -84,6 +86,7 @@ impl Actor for WellActor {
             context: args.context,
             link: None,
             had_link: false,
+            slot: Some(schedule.first_slot()),
             schedule,
         };
         state.set_connection(ConnectionState::Connecting, None);
@@ -114,6 +117,7 @@ impl Actor for WellActor {
 impl WellState {
     /// Runs one poll (reconnecting first if needed) and returns how long to wait for the next.
     async fn poll(&mut self) -> Duration {
+        self.check_lateness();
         if self.link.is_none() {
             if let Err(error) = self.connect().await {
                 return self.connect_failed(&error);
@@ -128,8 +132,17 @@ impl WellState {
         if outcome.is_complete() {
             self.reconnect.reset();
         }
-        let (_slot, fire) = self.schedule.next(Instant::now(), &mut self.rng);
+        let (slot, fire) = self.schedule.next(Instant::now(), &mut self.rng);
+        self.slot = Some(slot);
         fire.saturating_duration_since(Instant::now())
+    }
+
+    /// Counts a poll that started more than a tenth of the period after its slot.
+    fn check_lateness(&mut self) {
+        let Some(slot) = self.slot.take() else { return };
+        if Instant::now().saturating_duration_since(slot) > self.schedule.period() / 10 {
+            self.update(|snapshot| snapshot.counters.late_polls += 1);
+        }
     }
 
     async fn connect(&mut self) -> Result<(), DeviceError> {

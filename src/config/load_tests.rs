@@ -1,1 +1,139 @@
+//! Configuration loading: the shipped files load, and every kind of mistake is named.
 
+use std::path::Path;
+
+use super::*;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+/// Writes `text` as a config next to a copy of the shipped profiles.
+fn write_config(dir: &Path, text: &str) -> std::path::PathBuf {
+    let profiles = dir.join("profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    let shipped = include_str!("../../config/profiles/esp-default.toml");
+    std::fs::write(profiles.join("esp-default.toml"), shipped).unwrap();
+    let path = dir.join("wellvisor.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn load_text(text: &str) -> Result<LoadedConfig, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    load(&write_config(dir.path(), text), &no_env)
+}
+
+const ONE_WELL: &str = "[[wells]]\nid = \"W-1\"\nprofile = \"esp-default\"\nhost = \"127.0.0.1\"\nport = 1502\n";
+
+#[test]
+fn the_shipped_demo_configuration_loads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded = load(&root.join("config/default.toml"), &no_env).unwrap();
+    assert_eq!(loaded.wells.len(), 24);
+    assert_eq!(loaded.wells[0].id.as_str(), "W-001");
+    assert_eq!(loaded.wells[23].port, 15043);
+    assert!(loaded.config.simulator.is_some());
+}
+
+#[test]
+fn defaults_fill_every_section() {
+    let loaded = load_text(ONE_WELL).unwrap();
+    assert_eq!(loaded.config.http.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(loaded.config.supervision.max_failures, 5);
+    let spec = loaded.factory.build(&loaded.wells[0]).unwrap();
+    assert_eq!(spec.endpoint.unit_id, 1, "the profile's unit id");
+    assert_eq!(spec.name, "W-1", "the name defaults to the id");
+}
+
+#[test]
+fn unknown_keys_are_rejected_with_file_and_line() {
+    let error = load_text("[http]\nbnd = \"127.0.0.1:1\"\n").unwrap_err();
+    assert!(error.file.ends_with("wellvisor.toml"), "{error}");
+    assert_eq!(error.key, "line 2");
+    assert!(error.problem.contains("unknown field `bnd`"), "{error}");
+}
+
+#[test]
+fn bad_values_name_the_key() {
+    let cases = [
+        ("[polling]\nperiod = \"fast\"\n", "line 2", "not a duration"),
+        ("[polling]\nperiod = \"5ms\"\n", "polling.period", "10ms minimum"),
+        ("[polling]\njitter = \"900ms\"\n", "polling.jitter", "half the period"),
+        ("[storage]\nbatch_size = 0\n", "storage.batch_size", "outside"),
+        ("[storage]\nurl = \"mysql://x\"\n", "storage.url", "neither"),
+        ("[storage]\nurl = \"postgres://u:p@h/db\"\n", "storage.url", "WELLVISOR_DATABASE_URL"),
+        ("[supervision]\nmax_failures = 0\n", "supervision.max_failures", "above zero"),
+        ("[logging]\nlevel = \"[=\"\n", "logging.level", ""),
+        ("[profiles]\ndir = \"nowhere\"\n", "profiles.dir", "cannot read"),
+    ];
+    for (text, key, problem) in cases {
+        let error = load_text(text).unwrap_err();
+        assert_eq!(error.key, key, "{text}: {error}");
+        assert!(error.problem.contains(problem), "{text}: {error}");
+    }
+}
+
+#[test]
+fn well_mistakes_name_the_well_and_field() {
+    let unknown_profile = ONE_WELL.replace("esp-default", "nope");
+    let error = load_text(&unknown_profile).unwrap_err();
+    assert_eq!(error.key, "wells.W-1.profile");
+    assert!(error.problem.contains("loaded profiles: esp-default"), "{error}");
+
+    let twice = format!("{ONE_WELL}{ONE_WELL}");
+    assert_eq!(load_text(&twice).unwrap_err().key, "wells.W-1");
+
+    let bad_id = ONE_WELL.replace("W-1", "W 1");
+    assert!(load_text(&bad_id).unwrap_err().problem.contains("invalid well id"));
+
+    let bad_poll = format!("{ONE_WELL}poll = {{ timeout = \"0ms\" }}\n");
+    assert_eq!(load_text(&bad_poll).unwrap_err().key, "wells.W-1.poll.timeout");
+}
+
+#[test]
+fn a_broken_profile_names_its_file_and_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), ONE_WELL);
+    let broken = "addressing = \"modicon\"\n[[register]]\nparameter = \"frequency\"\ntype = \"u16\"\naddress = 12\n";
+    std::fs::write(dir.path().join("profiles/broken.toml"), broken).unwrap();
+    let error = load(&path, &no_env).unwrap_err();
+    assert!(error.file.ends_with("broken.toml"), "{error}");
+    assert_eq!(error.key, "register[0] (frequency).address");
+    assert!(error.problem.contains("modicon"), "{error}");
+}
+
+#[test]
+fn groups_expand_to_ports_or_gateway_unit_ids() {
+    let text = "[[well_group]]\nprefix = \"P\"\ncount = 3\ndigits = 2\nprofile = \"esp-default\"\nfirst_port = 100\n\
+                [[well_group]]\nprefix = \"G\"\ncount = 2\nprofile = \"esp-default\"\nfirst_port = 200\ngateway = true\nfirst_unit_id = 7\n";
+    let loaded = load_text(text).unwrap();
+    let wells: Vec<(String, u16, Option<u8>)> =
+        loaded.wells.iter().map(|w| (w.id.to_string(), w.port, w.unit_id)).collect();
+    assert_eq!(
+        wells,
+        [
+            ("P01".into(), 100, None),
+            ("P02".into(), 101, None),
+            ("P03".into(), 102, None),
+            ("G001".into(), 200, Some(7)),
+            ("G002".into(), 200, Some(8)),
+        ]
+    );
+}
+
+#[test]
+fn environment_overrides_win_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), ONE_WELL);
+    let env = |name: &str| match name {
+        "WELLVISOR_DATABASE_URL" => Some("sqlite://elsewhere.db".to_owned()),
+        "WELLVISOR_HTTP_BIND" => Some("127.0.0.1:9999".to_owned()),
+        _ => None,
+    };
+    let loaded = load(&path, &env).unwrap();
+    assert_eq!(loaded.config.storage.url, "sqlite://elsewhere.db");
+    assert_eq!(loaded.config.http.bind.port(), 9999);
+    let bad = |name: &str| (name == "WELLVISOR_HTTP_BIND").then(|| "nowhere".to_owned());
+    assert_eq!(load(&path, &bad).unwrap_err().key, "WELLVISOR_HTTP_BIND");
+}

@@ -18,6 +18,8 @@ pub struct DeviceCounters {
     pub polls_ok: u64,
     /// Polls with at least one failed read.
     pub polls_failed: u64,
+    /// Polls that started more than a tenth of the period after their slot.
+    pub late_polls: u64,
     pub timeouts: u64,
     pub exceptions: u64,
     pub transport_errors: u64,
