@@ -1,0 +1,188 @@
+//! The API's one error type. Every failure a handler, extractor or middleware produces becomes
+//! `{"error": {"code": "...", "message": "..."}}` with the status that tells the client what to
+//! do: fix the request (4xx) or retry later (503). Bad input is never a 500.
+
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use wellvisor_actors::domain::{InvalidWellId, UnknownParameter, WellId};
+use wellvisor_actors::store::StoreError;
+use wellvisor_actors::supervisor::SupervisorError;
+
+use crate::config::WellDefinitionError;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidWellId(#[from] InvalidWellId),
+    #[error("{0}")]
+    UnknownParameter(#[from] UnknownParameter),
+    /// A query string, path segment or value that cannot be read.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A JSON body that is not JSON.
+    #[error("{0}")]
+    MalformedJson(String),
+    #[error("unknown well {0}")]
+    UnknownWell(WellId),
+    #[error("no route for {0}")]
+    NoRoute(String),
+    #[error("method {method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    #[error("well {0} already exists")]
+    DuplicateWell(WellId),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Well-formed input whose content is wrong: an unknown field, a wrong type, a value out of range.
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    InvalidDefinition(#[from] WellDefinitionError),
+    /// A part of the service did not answer in time or is down; worth retrying.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("the request took longer than the server allows")]
+    Timeout,
+    #[error("the service is shutting down")]
+    ShuttingDown,
+    /// A bug: never the client's input.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidWellId(_) | Self::UnknownParameter(_) | Self::BadRequest(_) | Self::MalformedJson(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::UnknownWell(_) | Self::NoRoute(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::DuplicateWell(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) | Self::InvalidDefinition(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) | Self::Timeout | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidWellId(_) => "invalid_well_id",
+            Self::UnknownParameter(_) => "unknown_parameter",
+            Self::BadRequest(_) => "bad_request",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::UnknownWell(_) => "unknown_well",
+            Self::NoRoute(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::DuplicateWell(_) => "duplicate_well",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unprocessable(_) => "unprocessable",
+            Self::InvalidDefinition(_) => "invalid_definition",
+            Self::Unavailable(_) => "unavailable",
+            Self::Timeout => "timeout",
+            Self::ShuttingDown => "shutting_down",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The error a bare status stands for, when something other than a handler (a tower
+    /// layer, the router) answered `method path` with an empty or plain-text error.
+    pub fn from_status(status: StatusCode, method: &Method, path: &str) -> Self {
+        let reason = status.canonical_reason().unwrap_or("error").to_lowercase();
+        match status {
+            StatusCode::NOT_FOUND => Self::NoRoute(path.to_owned()),
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed { method: method.to_string(), path: path.into() },
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge("the request body is larger than allowed".into()),
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Self::Timeout,
+            status if status.is_client_error() => Self::BadRequest(reason),
+            _ => Self::Internal(reason),
+        }
+    }
+
+    /// Translates an axum extractor rejection (its status and text) into our vocabulary.
+    pub fn from_rejection(status: StatusCode, text: String) -> Self {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge("the request body is larger than allowed".into()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType(text),
+            StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(text),
+            status if status.is_client_error() => Self::BadRequest(text),
+            _ => Self::Internal(text),
+        }
+    }
+}
+
+impl From<SupervisorError> for ApiError {
+    fn from(error: SupervisorError) -> Self {
+        match error {
+            SupervisorError::Duplicate(id) => Self::DuplicateWell(id),
+            SupervisorError::UnknownWell(id) => Self::UnknownWell(id),
+            SupervisorError::ShuttingDown => Self::ShuttingDown,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) => Self::Unavailable(error.to_string()),
+            StoreError::Rejected(_) => Self::Unprocessable(error.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), error = %self, "request failed");
+        }
+        let body = ErrorBody { error: ErrorDetail { code: self.code(), message: self.to_string() } };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_mistakes_are_4xx_and_outages_are_503() {
+        let id = || WellId::new("W-1").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ApiError::UnknownWell(id()).status(), StatusCode::NOT_FOUND);
+        assert_eq!(ApiError::from(SupervisorError::Duplicate(id())).status(), StatusCode::CONFLICT);
+        assert_eq!(ApiError::from(SupervisorError::ShuttingDown).status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(ApiError::from(StoreError::Unavailable("down".into())).status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            ApiError::from_status(StatusCode::REQUEST_TIMEOUT, &Method::GET, "/").status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
+    #[test]
+    fn rejections_keep_their_meaning() {
+        let too_large = ApiError::from_rejection(StatusCode::PAYLOAD_TOO_LARGE, "Failed to buffer".into());
+        assert_eq!(too_large.code(), "payload_too_large");
+        let data = ApiError::from_rejection(StatusCode::UNPROCESSABLE_ENTITY, "host: missing".into());
+        assert_eq!((data.status(), data.to_string()), (StatusCode::UNPROCESSABLE_ENTITY, "host: missing".into()));
+    }
+}

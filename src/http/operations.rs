@@ -1,0 +1,91 @@
+//! Operator actions on wells: add (`POST /api/v1/wells`), remove (`DELETE /api/v1/wells/{id}`)
+//! and restart (`POST /api/v1/wells/{id}/restart`). Each asks the supervisor and, for add and
+//! remove, keeps the store's list of run-time wells in step, so the fleet a restarted process
+//! comes back with is the fleet the operator left. Every action is logged with the client.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tracing::{info, warn};
+use wellvisor_actors::domain::WellId;
+use wellvisor_actors::store::StoredWell;
+use wellvisor_actors::supervisor::SupervisorMsg;
+
+use super::ask::{ask, within};
+use super::error::ApiError;
+use super::extract::{ApiJson, ClientAddr, WellIdPath};
+use super::state::AppState;
+use super::views::WellSummary;
+use crate::config::WellDefinition;
+
+/// `POST /api/v1/wells`: 201 with the well's summary and its `Location`.
+///
+/// The well is started first and then saved. If saving fails the well is removed again and the
+/// answer is 503: an operator expects an added well to still be there after a restart of the
+/// process, so "running but not saved" would be a surprise later; all-or-nothing means a retry
+/// is always safe. (Starting first means a duplicate id is refused before it could overwrite
+/// the saved definition of the well already running.)
+pub async fn add_well(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiJson(definition): ApiJson<WellDefinition>,
+) -> Result<Response, ApiError> {
+    let spec = state.wells.build(&definition)?;
+    let id = spec.id.clone();
+    ask(&state.supervisor, "the supervisor", state.call_timeout, |reply| SupervisorMsg::Add(spec, reply)).await??;
+    if let Err(error) = save(&state, &definition).await {
+        warn!(well_id = %id, %error, "could not save the new well; removing it again");
+        let _ = ask(&state.supervisor, "the supervisor", state.call_timeout, |r| SupervisorMsg::Remove(id.clone(), r))
+            .await;
+        return Err(error);
+    }
+    info!(well_id = %id, %client, "well added by operator");
+    let summary = summary_of(&state, &id)?;
+    let location = format!("/api/v1/wells/{id}");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(summary)).into_response())
+}
+
+/// `DELETE /api/v1/wells/{id}`: 204.
+///
+/// The saved definition is forgotten first and the well stopped second, so a store failure
+/// (503) changes nothing and a retry is safe. Wells from the configuration file are stopped
+/// now but come back with the next start of the process: the file is their source of truth.
+pub async fn remove_well(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    WellIdPath(id): WellIdPath,
+) -> Result<StatusCode, ApiError> {
+    if !state.fleet.contains(&id) {
+        return Err(ApiError::UnknownWell(id));
+    }
+    within(state.call_timeout, "forgetting the saved well", state.store.delete_well(&id)).await?;
+    ask(&state.supervisor, "the supervisor", state.call_timeout, |reply| SupervisorMsg::Remove(id.clone(), reply))
+        .await??;
+    info!(well_id = %id, %client, "well removed by operator");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/wells/{id}/restart`: 202 with the well's supervision state after the restart
+/// (it clears `failed`); the device link reconnects in the background.
+pub async fn restart_well(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    WellIdPath(id): WellIdPath,
+) -> Result<(StatusCode, Json<WellSummary>), ApiError> {
+    info!(well_id = %id, %client, "operator restart requested");
+    ask(&state.supervisor, "the supervisor", state.call_timeout, |reply| SupervisorMsg::Restart(id.clone(), reply))
+        .await??;
+    Ok((StatusCode::ACCEPTED, Json(summary_of(&state, &id)?)))
+}
+
+async fn save(state: &AppState, definition: &WellDefinition) -> Result<(), ApiError> {
+    let json = serde_json::to_string(definition).map_err(|error| ApiError::Internal(error.to_string()))?;
+    let well = StoredWell { id: definition.id.clone(), definition: json };
+    within(state.call_timeout, "saving the well", state.store.save_well(&well)).await
+}
+
+/// The well's summary now; gone already (removed by a concurrent request) is a 404.
+fn summary_of(state: &AppState, id: &WellId) -> Result<WellSummary, ApiError> {
+    state.fleet.read(id, |well| WellSummary::from(well)).ok_or_else(|| ApiError::UnknownWell(id.clone()))
+}

@@ -1,0 +1,232 @@
+//! The HTTP API's happy paths, through the real router and a real supervision tree, with
+//! `oneshot` (no sockets): probes, the fleet overview, wells and their telemetry.
+
+#[path = "http_harness.rs"]
+mod harness;
+
+use std::sync::atomic::Ordering;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use chrono::{TimeZone, Utc};
+use harness::{request, well_body, well_id, TestApp, SECOND};
+use serde_json::json;
+use wellvisor::http::HttpLimits;
+use wellvisor_actors::domain::{ConnectionState, Parameter, RunState, Sample, SupervisionState};
+
+fn sample(id: &str, second: i64) -> Sample {
+    let at = Utc.timestamp_opt(1_767_225_600 + second, 0).single().unwrap_or_default(); // 2026-01-01
+    let mut sample = Sample::new(well_id(id), at);
+    sample.values.set(Parameter::Frequency, 50.0 + second as f64);
+    sample.values.set(Parameter::CurrentA, 40.0);
+    sample.run_state = Some(RunState::Running);
+    sample
+}
+
+#[tokio::test]
+async fn live_probe_answers_while_the_process_serves() {
+    let app = TestApp::start().await;
+    app.state.health.set_tree_up(false);
+    let answer = app.get("/health/live").await;
+    assert_eq!((answer.status, answer.json), (StatusCode::OK, json!({"status": "live"})));
+}
+
+#[tokio::test]
+async fn startup_probe_passes_once_the_initial_fleet_is_spawned() {
+    let app = TestApp::unstarted(HttpLimits::default()).await;
+    let before = app.get("/health/startup").await;
+    assert_eq!((before.status, harness::error_code(&before)), (StatusCode::SERVICE_UNAVAILABLE, "starting".into()));
+    app.state.health.mark_startup_complete();
+    assert_eq!(app.get("/health/startup").await.json, json!({"status": "started"}));
+}
+
+#[tokio::test]
+async fn readiness_needs_the_tree_the_store_and_no_shutdown() {
+    let app = TestApp::start().await;
+    let ready = app.get("/health/ready").await;
+    assert_eq!((ready.status, &ready.json["status"]), (StatusCode::OK, &json!("ready")));
+
+    app.store.ping_fails.store(true, Ordering::SeqCst);
+    let store_down = app.get("/health/ready").await;
+    assert_eq!(store_down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(harness::error_code(&store_down), "not_ready");
+    assert_eq!(
+        store_down.json["checks"],
+        json!({"supervision_tree": "up", "store": "down", "shutdown": "not_started"})
+    );
+
+    app.store.ping_fails.store(false, Ordering::SeqCst);
+    app.state.health.set_tree_up(false);
+    let tree_down = app.get("/health/ready").await;
+    assert_eq!(
+        (tree_down.status, &tree_down.json["checks"]["supervision_tree"]),
+        (StatusCode::SERVICE_UNAVAILABLE, &json!("down"))
+    );
+
+    app.state.health.set_tree_up(true);
+    app.state.health.mark_shutting_down();
+    let stopping = app.get("/health/ready").await;
+    assert_eq!(
+        (stopping.status, &stopping.json["checks"]["shutdown"]),
+        (StatusCode::SERVICE_UNAVAILABLE, &json!("in_progress"))
+    );
+}
+
+#[tokio::test]
+async fn fleet_overview_counts_wells_by_state_and_reports_actor_counters() {
+    let app = TestApp::start().await.with_wells(&["W-001", "W-002"]).await;
+    app.state.fleet.update(&well_id("W-002"), |well| well.record_sample(sample("W-002", 1)));
+    let answer = app.get("/api/v1/fleet").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let fleet = &answer.json;
+    assert_eq!(fleet["wells"], 2);
+    assert_eq!(fleet["supervision"], json!({"running": 2, "restarting": 0, "failed": 0, "stopped": 0}));
+    assert_eq!(fleet["run_state"]["running"], 1);
+    assert_eq!(fleet["run_state"]["unknown"], 1);
+    assert_eq!(fleet["active_alarms"], json!({"high": 0, "medium": 0, "low": 0}));
+    let connections: u64 = ConnectionState::ALL.iter().filter_map(|s| fleet["connection"][s.as_str()].as_u64()).sum();
+    assert_eq!(connections, 2);
+    assert_eq!((&fleet["supervisor"]["available"], &fleet["supervisor"]["added"]), (&json!(true), &json!(2)));
+    assert_eq!(fleet["recorder"]["available"], true);
+    assert!(fleet["recorder"]["queue_capacity"].is_u64(), "{fleet}");
+    assert_eq!(fleet["events"]["available"], true);
+}
+
+#[tokio::test]
+async fn fleet_overview_still_answers_when_an_actor_is_gone() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    let _ = app.state.recorder.stop_and_wait(None, Some(SECOND)).await;
+    let answer = app.get("/api/v1/fleet").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json["wells"], 1);
+    assert_eq!(answer.json["recorder"]["available"], false);
+    assert!(answer.json["recorder"]["error"].as_str().is_some_and(|e| e.contains("recorder")), "{}", answer.json);
+    assert_eq!(answer.json["supervisor"]["available"], true);
+}
+
+#[tokio::test]
+async fn wells_are_listed_sorted_by_id_with_their_states() {
+    let app = TestApp::start().await.with_wells(&["W-003", "W-001", "W-002"]).await;
+    let answer = app.get("/api/v1/wells").await;
+    assert_eq!((answer.status, &answer.json["count"]), (StatusCode::OK, &json!(3)));
+    let ids: Vec<&str> =
+        answer.json["wells"].as_array().into_iter().flatten().filter_map(|w| w["id"].as_str()).collect();
+    assert_eq!(ids, ["W-001", "W-002", "W-003"]);
+    let first = &answer.json["wells"][0];
+    for key in ["id", "name", "connection", "supervision", "run_state", "last_sample_at", "active_alarms", "restarts"] {
+        assert!(first.get(key).is_some(), "{key} missing from {first}");
+    }
+    assert_eq!(first["name"], "well W-001");
+}
+
+#[tokio::test]
+async fn wells_list_filters_by_connection_and_supervision() {
+    let app = TestApp::start().await.with_wells(&["W-001", "W-002"]).await;
+    app.state.fleet.update(&well_id("W-002"), |well| {
+        well.connection = ConnectionState::Online;
+        well.supervision = SupervisionState::Failed;
+    });
+    let online = app.get("/api/v1/wells?connection=online").await;
+    assert_eq!(
+        (online.status, &online.json["wells"][0]["id"], &online.json["count"]),
+        (StatusCode::OK, &json!("W-002"), &json!(1))
+    );
+    let running = app.get("/api/v1/wells?supervision=running").await;
+    assert_eq!((&running.json["count"], &running.json["wells"][0]["id"]), (&json!(1), &json!("W-001")));
+    let none = app.get("/api/v1/wells?connection=online&supervision=running").await;
+    assert_eq!(none.json, json!({"count": 0, "wells": []}));
+}
+
+#[tokio::test]
+async fn adding_a_well_starts_it_saves_it_and_points_to_it() {
+    let app = TestApp::start().await;
+    let answer = app.post_json("/api/v1/wells", &well_body("W-100")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    assert_eq!(answer.headers.get(header::LOCATION).map(|l| l.as_bytes()), Some(&b"/api/v1/wells/W-100"[..]));
+    assert_eq!((&answer.json["id"], &answer.json["supervision"]), (&json!("W-100"), &json!("running")));
+    let saved = app.store.saved_well("W-100").map(|w| serde_json::from_str::<serde_json::Value>(&w.definition).ok());
+    assert_eq!(saved.flatten().map(|d| d["port"].clone()), Some(json!(502)));
+    assert_eq!(app.get("/api/v1/wells/W-100").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn well_detail_shows_values_counters_and_empty_diagnoses() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    app.state.fleet.update(&well_id("W-001"), |well| well.record_sample(sample("W-001", 5)));
+    let answer = app.get("/api/v1/wells/W-001").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let well = &answer.json;
+    assert_eq!(
+        (&well["id"], &well["profile"], &well["endpoint"]),
+        (&json!("W-001"), &json!("esp-default"), &json!("10.0.0.1:502 unit 1"))
+    );
+    assert_eq!(well["values"]["frequency"], json!({"value": 55.0, "unit": "Hz", "quality": "good"}));
+    assert_eq!((&well["last_sample_at"], &well["run_state"]), (&json!("2026-01-01T00:00:05Z"), &json!("running")));
+    assert!(well["counters"]["polls_ok"].is_u64(), "{well}");
+    assert_eq!(well["diagnoses"], json!([]));
+    assert!(well.get("last_error").is_some() && well.get("trip_code").is_some());
+}
+
+#[tokio::test]
+async fn removing_a_well_stops_it_and_forgets_it() {
+    let app = TestApp::start().await;
+    assert_eq!(app.post_json("/api/v1/wells", &well_body("W-100")).await.status, StatusCode::CREATED);
+    let answer = app.delete("/api/v1/wells/W-100").await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert!(app.store.saved_well("W-100").is_none());
+    assert_eq!(app.get("/api/v1/wells/W-100").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/wells").await.json["count"], 0);
+}
+
+#[tokio::test]
+async fn operator_restart_answers_with_the_new_supervision_state() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    app.state.fleet.update(&well_id("W-001"), |well| well.supervision = SupervisionState::Failed);
+    let answer = app.send(request(Method::POST, "/api/v1/wells/W-001/restart", Body::empty())).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{answer:?}");
+    assert_eq!((&answer.json["supervision"], &answer.json["restarts"]), (&json!("running"), &json!(1)));
+}
+
+#[tokio::test]
+async fn telemetry_returns_the_range_oldest_first_with_the_asked_parameters() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    app.store.insert_samples((0..10).map(|s| sample("W-001", s)));
+    let uri = "/api/v1/wells/W-001/telemetry?from=2026-01-01T00:00:02Z&to=2026-01-01T00:00:05Z&params=frequency";
+    let answer = app.get(uri).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    let page = &answer.json;
+    assert_eq!((&page["well_id"], &page["count"], &page["truncated"]), (&json!("W-001"), &json!(3), &json!(false)));
+    assert_eq!(
+        (&page["from"], &page["to"], &page["params"]),
+        (&json!("2026-01-01T00:00:02Z"), &json!("2026-01-01T00:00:05Z"), &json!(["frequency"]))
+    );
+    assert_eq!(
+        page["samples"][0],
+        json!({"at": "2026-01-01T00:00:02Z", "values": {"frequency": 52.0}, "run_state": "running", "trip_code": null})
+    );
+}
+
+#[tokio::test]
+async fn telemetry_says_when_the_limit_cut_the_range_short() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    app.store.insert_samples((0..10).map(|s| sample("W-001", s)));
+    let range = "from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z";
+    let cut = app.get(&format!("/api/v1/wells/W-001/telemetry?{range}&limit=4")).await;
+    assert_eq!((&cut.json["count"], &cut.json["truncated"]), (&json!(4), &json!(true)));
+    assert_eq!(cut.json["samples"][3]["at"], "2026-01-01T00:00:03Z");
+    let whole = app.get(&format!("/api/v1/wells/W-001/telemetry?{range}&limit=10")).await;
+    assert_eq!((&whole.json["count"], &whole.json["truncated"]), (&json!(10), &json!(false)));
+    let recent = app.get("/api/v1/wells/W-001/telemetry").await;
+    assert_eq!((recent.status, &recent.json["count"]), (StatusCode::OK, &json!(0)));
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_keeps_the_clients() {
+    let app = TestApp::start().await;
+    let made_up = app.get("/api/v1/wells").await;
+    assert!(made_up.headers.get("x-request-id").is_some_and(|id| !id.is_empty()));
+    let mut asked = request(Method::GET, "/no/such/path", Body::empty());
+    asked.headers_mut().insert("x-request-id", HeaderValue::from_static("operator-42"));
+    let answer = app.send(asked).await;
+    assert_eq!(answer.headers.get("x-request-id").map(|id| id.as_bytes()), Some(&b"operator-42"[..]));
+}
