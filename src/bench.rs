@@ -32,6 +32,8 @@ pub struct FleetFigures {
     pub samples_persisted_per_s: f64,
     pub samples_dropped: u64,
     pub wells_online: usize,
+    /// A few wells that were not online at the end, with their state and last error.
+    pub not_online: Vec<String>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -68,6 +70,7 @@ async fn measure(args: &BenchFleetArgs, data: &Path) -> anyhow::Result<FleetFigu
     let (after, cpu_after, elapsed) = (totals(&app).await, cpu_seconds(), clock.elapsed().as_secs_f64());
     let rss_after = rss_kib();
     let online = app.fleet.summary().connection.get("online").copied().unwrap_or(0);
+    let not_online = not_online_examples(&app);
     let report = app.shutdown().await?;
     let polls = (after.polls - before.polls).max(1) as f64;
     Ok(FleetFigures {
@@ -83,7 +86,16 @@ async fn measure(args: &BenchFleetArgs, data: &Path) -> anyhow::Result<FleetFigu
         samples_persisted_per_s: (after.written - before.written) as f64 / elapsed,
         samples_dropped: report.recorder.dropped,
         wells_online: online,
+        not_online,
     })
+}
+
+fn not_online_examples(app: &RunningApp) -> Vec<String> {
+    let rows = app.fleet.map_all(|w| {
+        let error = w.last_error.as_ref().map_or("", |e| e.message.as_str());
+        (w.connection.as_str() != "online").then(|| format!("{} {} {}: {error}", w.id, w.endpoint, w.connection))
+    });
+    rows.into_iter().flatten().take(5).collect()
 }
 
 fn bench_config(args: &BenchFleetArgs, data: &Path) -> anyhow::Result<LoadedConfig> {
@@ -162,5 +174,8 @@ fn print_table(figures: &FleetFigures) {
     ]);
     for (label, value) in rows {
         println!("{:<36} {value}", &label[2..]);
+    }
+    for example in &figures.not_online {
+        println!("  not online: {example}");
     }
 }

@@ -53,3 +53,13 @@ fn a_missing_file_is_named() {
     assert!(!ok);
     assert!(stderr.contains("/nonexistent/wellvisor.toml") && stderr.contains("cannot read"), "{stderr}");
 }
+
+#[test]
+fn check_config_accepts_every_shipped_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let examples = std::fs::read_dir(root.join("examples")).expect("examples").flatten().map(|e| e.path());
+    for path in examples.chain([root.join("example.toml")]) {
+        let output = Command::new(BIN).arg("check-config").arg(&path).output().expect("run");
+        assert!(output.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&output.stderr));
+    }
+}
