@@ -1,7 +1,7 @@
 //! The HTTP API's happy paths, through the real router and a real supervision tree, with
 //! `oneshot` (no sockets): probes, the fleet overview, wells and their telemetry.
 
-#[path = "http_harness.rs"]
+#[path = "support/http_harness.rs"]
 mod harness;
 
 use std::sync::atomic::Ordering;

@@ -1,7 +1,7 @@
 //! What the API answers to bad input and to outages: the right 4xx or 503, always the JSON
 //! error object, never a 500.
 
-#[path = "http_harness.rs"]
+#[path = "support/http_harness.rs"]
 mod harness;
 
 use std::sync::atomic::Ordering;

@@ -1,7 +1,7 @@
 //! Random requests against the router: whatever the method, path, query, content type or body,
 //! the answer is never a 5xx other than 503, and every error is the JSON error object.
 
-#[path = "http_harness.rs"]
+#[path = "support/http_harness.rs"]
 mod harness;
 
 use axum::body::Body;

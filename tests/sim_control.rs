@@ -1,6 +1,6 @@
 //! The HTTP control interface: routes through `oneshot`, plus one request over a real socket.
 
-#[path = "sim_support.rs"]
+#[path = "support/sim_support.rs"]
 mod support;
 
 use axum::body::Body;

@@ -1,7 +1,7 @@
 //! Every communication fault, seen through a real tokio-modbus client as a poller sees it, and
 //! switched at run time.
 
-#[path = "sim_support.rs"]
+#[path = "support/sim_support.rs"]
 mod support;
 
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Gateway mode: one listener, unit ids 1..=N, and one troubled unit never stalls the others.
 
-#[path = "sim_support.rs"]
+#[path = "support/sim_support.rs"]
 mod support;
 
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Starting and stopping: configuration errors, bind errors naming the port, scenario files,
 //! and shutdown closing every open connection.
 
-#[path = "sim_support.rs"]
+#[path = "support/sim_support.rs"]
 mod support;
 
 use std::io::Write;

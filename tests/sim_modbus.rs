@@ -1,7 +1,7 @@
 //! The simulator as a Modbus TCP device: plausible values through the pollers' own decoder,
 //! framing (partial, pipelined, malformed) and exception replies, over real loopback sockets.
 
-#[path = "sim_support.rs"]
+#[path = "support/sim_support.rs"]
 mod support;
 
 use tokio::net::TcpStream;

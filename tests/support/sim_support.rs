@@ -1,5 +1,5 @@
 //! Shared helpers for the simulator's integration tests, included by each `sim_*` test with
-//! `#[path = "sim_support.rs"] mod support;`. Loopback only, real time, no sleeps standing in
+//! `#[path = "support/sim_support.rs"] mod support;`. Loopback only, real time, no sleeps standing in
 //! for conditions: [`wait_until`] polls a condition against a deadline.
 #![allow(dead_code)]
 

@@ -27,7 +27,7 @@ use wellvisor_actors::store::{Store, StoreError, StoredWell, TelemetryQuery};
 use wellvisor_actors::supervisor::{RestartPolicy, SupervisorArgs, SupervisorMsg, WellSupervisor};
 use wellvisor_actors::well::{PollSettings, WellContext};
 
-const PROFILE: &str = include_str!("../config/profiles/esp-default.toml");
+const PROFILE: &str = include_str!("../../config/profiles/esp-default.toml");
 
 /// A device that is never there: every connect is refused.
 struct RefusingConnector;

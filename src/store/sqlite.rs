@@ -1,0 +1,206 @@
+//! [`SqliteStore`]: the embedded historian, one SQLite file in WAL mode through sqlx.
+//!
+//! Opened by [`crate::store::open`] for `sqlite:` URLs. The recorder is its only writer, so a
+//! small pool serves the recorder's batches and the API's concurrent reads; WAL lets those
+//! reads proceed while a batch is being written.
+
+mod telemetry;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Row;
+use tracing::warn;
+use wellvisor_actors::device::link::BoxFuture;
+use wellvisor_actors::domain::{Sample, WellId};
+use wellvisor_actors::store::{Store, StoreError, StoredWell, TelemetryQuery};
+
+use super::error::{sqlite_store_error, StoreOpenError};
+
+/// The schema, embedded at build time and applied at every open (already applied = no-op).
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Connections for a file database: one writer plus a few concurrent API readers.
+const POOL_SIZE: u32 = 4;
+/// How long a statement waits for another connection's write lock before `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a caller waits for a free connection before the store counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SQLite backend of `Store`.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating the directory and file if missing) and migrates the database at `url`:
+    /// `sqlite://relative/path.db`, `sqlite:///absolute/path.db` or `sqlite::memory:`.
+    ///
+    /// An in-memory database lives as long as the returned store (and its clones).
+    pub async fn open(url: &str) -> Result<SqliteStore, StoreOpenError> {
+        let open_error = |error: sqlx::Error| StoreOpenError::Open { url: url.to_owned(), reason: error.to_string() };
+        let memory = is_in_memory(url);
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(open_error)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT);
+        if !memory {
+            create_file(options.get_filename()).await?;
+        }
+        let pool = pool_options(memory).connect_with(options).await.map_err(open_error)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|error| StoreOpenError::Migrate { url: url.to_owned(), reason: error.to_string() })?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn insert(&self, samples: &[Sample]) -> sqlx::Result<()> {
+        if samples.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for chunk in samples.chunks(telemetry::ROWS_PER_INSERT) {
+            let mut insert = telemetry::insert(chunk);
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn select(&self, query: &TelemetryQuery) -> sqlx::Result<Vec<Sample>> {
+        let wanted = telemetry::wanted(&query.params);
+        let sql = telemetry::select(&wanted);
+        let rows = sqlx::query(&sql)
+            .bind(query.well_id.as_str())
+            .bind(telemetry::to_millis(query.from))
+            .bind(telemetry::to_millis(query.to))
+            .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| telemetry::decode(row, &query.well_id, &wanted)).collect()
+    }
+
+    async fn count(&self, well_id: Option<&WellId>) -> sqlx::Result<u64> {
+        let count: i64 = match well_id {
+            Some(id) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM telemetry WHERE well_id = ?")
+                    .bind(id.as_str())
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+            None => sqlx::query_scalar("SELECT COUNT(*) FROM telemetry").fetch_one(&self.pool).await?,
+        };
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    async fn upsert_well(&self, well: &StoredWell) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO wells (id, definition, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
+        )
+        .bind(well.id.as_str())
+        .bind(well.definition.as_str())
+        .bind(telemetry::to_millis(Utc::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_well(&self, well_id: &WellId) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM wells WHERE id = ?").bind(well_id.as_str()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Every stored well, by id. A row whose id is no longer valid (edited by hand) is skipped
+    /// with a warning, so the other wells still come back.
+    async fn all_wells(&self) -> sqlx::Result<Vec<StoredWell>> {
+        let rows = sqlx::query("SELECT id, definition FROM wells ORDER BY id").fetch_all(&self.pool).await?;
+        let mut wells = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get(0)?;
+            match WellId::new(&id) {
+                Ok(id) => wells.push(StoredWell { id, definition: row.try_get(1)? }),
+                Err(error) => warn!(%error, "stored well skipped"),
+            }
+        }
+        Ok(wells)
+    }
+}
+
+impl Store for SqliteStore {
+    fn write_samples<'a>(&'a self, samples: &'a [Sample]) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move { self.insert(samples).await.map_err(|error| sqlite_store_error(&error)) })
+    }
+
+    fn read_telemetry<'a>(&'a self, query: &'a TelemetryQuery) -> BoxFuture<'a, Result<Vec<Sample>, StoreError>> {
+        Box::pin(async move { self.select(query).await.map_err(|error| sqlite_store_error(&error)) })
+    }
+
+    fn count_samples<'a>(&'a self, well_id: Option<&'a WellId>) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move { self.count(well_id).await.map_err(|error| sqlite_store_error(&error)) })
+    }
+
+    fn save_well<'a>(&'a self, well: &'a StoredWell) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move { self.upsert_well(well).await.map_err(|error| sqlite_store_error(&error)) })
+    }
+
+    fn delete_well<'a>(&'a self, well_id: &'a WellId) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move { self.remove_well(well_id).await.map_err(|error| sqlite_store_error(&error)) })
+    }
+
+    fn load_wells(&self) -> BoxFuture<'_, Result<Vec<StoredWell>, StoreError>> {
+        Box::pin(async move { self.all_wells().await.map_err(|error| sqlite_store_error(&error)) })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1").execute(&self.pool).await.map(drop).map_err(|error| sqlite_store_error(&error))
+        })
+    }
+}
+
+/// Whether `url` names an in-memory database (`sqlite::memory:` or `?mode=memory`).
+fn is_in_memory(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+    database == ":memory:" || params.split('&').any(|pair| pair == "mode=memory")
+}
+
+/// An in-memory database vanishes with its last connection, so its pool holds exactly one,
+/// forever; a file database gets a few, recycled by the pool's defaults.
+fn pool_options(memory: bool) -> SqlitePoolOptions {
+    let options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+    if memory {
+        options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+    } else {
+        options.max_connections(POOL_SIZE)
+    }
+}
+
+/// Creates the database file and its directory when missing, so a path problem is reported
+/// as such ("cannot create directory data/: permission denied") rather than as SQLite's
+/// "unable to open database file".
+async fn create_file(path: &Path) -> Result<(), StoreOpenError> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        if !tokio::fs::try_exists(dir).await.unwrap_or(false) {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|error| StoreOpenError::CreateDir { path: dir.to_owned(), error })?;
+        }
+    }
+    // `create_new`: an existing file is SQLite's to open (and to complain about).
+    match tokio::fs::OpenOptions::new().write(true).create_new(true).open(path).await {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(StoreOpenError::CreateFile { path: path.to_owned(), error }),
+    }
+}

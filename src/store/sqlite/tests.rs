@@ -1,0 +1,117 @@
+//! The SQLite backend against real database files in temp directories: the shared store
+//! suite, then what is particular to SQLite (files, pragmas, atomicity, open errors).
+
+use std::sync::Arc;
+
+use tempfile::TempDir;
+use wellvisor_actors::domain::Sample;
+use wellvisor_actors::store::{Store, StoreError, StoredWell};
+
+use super::telemetry::ROWS_PER_INSERT;
+use super::SqliteStore;
+use crate::store::suite::{self, at, full_sample, well};
+use crate::store::StoreOpenError;
+
+fn url_in(dir: &TempDir, relative: &str) -> String {
+    format!("sqlite://{}", dir.path().join(relative).display())
+}
+
+async fn open_in(dir: &TempDir, relative: &str) -> SqliteStore {
+    SqliteStore::open(&url_in(dir, relative)).await.expect("open store")
+}
+
+/// A fresh store in its own temp directory, which lives as long as the returned guard.
+async fn fresh_store() -> (Arc<dyn Store>, TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    (Arc::new(store), dir)
+}
+
+suite::store_suite!(fresh_store);
+
+#[tokio::test]
+async fn opening_creates_missing_directories_and_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    open_in(&dir, "data/nested/wellvisor.db").await;
+    assert!(dir.path().join("data/nested/wellvisor.db").is_file());
+}
+
+#[tokio::test]
+async fn the_database_runs_in_wal_mode_with_normal_sync() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.expect("mode");
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&store.pool).await.expect("sync");
+    assert_eq!((mode.as_str(), sync), ("wal", 1));
+}
+
+#[tokio::test]
+async fn data_survives_a_reopen_and_migrations_apply_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    store.write_samples(&[full_sample(&well("W-001"), at(0), 1)]).await.expect("write");
+    store.pool.close().await;
+    let store = open_in(&dir, "wellvisor.db").await;
+    assert_eq!(store.count_samples(None).await.expect("count"), 1);
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&store.pool).await.expect("migrations");
+    assert_eq!(applied, 1);
+}
+
+#[tokio::test]
+async fn a_failing_chunk_rolls_back_the_whole_batch_as_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    sqlx::query(
+        "CREATE TRIGGER refuse_bad BEFORE INSERT ON telemetry WHEN NEW.well_id = 'W-BAD' \
+         BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .execute(&store.pool)
+    .await
+    .expect("trigger");
+    // Two full chunks commit nothing when the third statement fails.
+    let mut batch: Vec<Sample> = (0..2 * ROWS_PER_INSERT as i64).map(|i| Sample::new(well("W-001"), at(i))).collect();
+    batch.push(Sample::new(well("W-BAD"), at(0)));
+    let result = store.write_samples(&batch).await;
+    assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
+    assert_eq!(store.count_samples(None).await.expect("count"), 0);
+}
+
+#[tokio::test]
+async fn a_definition_that_is_not_json_is_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    let well = StoredWell { id: well("W-001"), definition: "host = 10.0.0.1".to_owned() };
+    let result = store.save_well(&well).await;
+    assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn an_in_memory_store_keeps_its_data_while_open() {
+    let store = SqliteStore::open("sqlite::memory:").await.expect("open");
+    store.write_samples(&[full_sample(&well("W-001"), at(0), 1)]).await.expect("write");
+    assert_eq!(store.count_samples(None).await.expect("count"), 1);
+    let other = SqliteStore::open("sqlite::memory:").await.expect("open another");
+    assert_eq!(other.count_samples(None).await.expect("count"), 0, "each in-memory store is its own");
+}
+
+#[tokio::test]
+async fn an_uncreatable_directory_is_named_in_the_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("plain-file"), b"").expect("file");
+    let error = SqliteStore::open(&url_in(&dir, "plain-file/data/wellvisor.db")).await.err().expect("must fail");
+    let message = error.to_string();
+    assert!(matches!(error, StoreOpenError::CreateDir { .. }), "{message}");
+    let expected = format!("cannot create directory {}: not a directory", dir.path().join("plain-file/data").display());
+    assert!(message.starts_with(&expected), "{message}");
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_named_in_the_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("notes.db"), vec![b'x'; 4096]).expect("file");
+    let url = url_in(&dir, "notes.db");
+    let error = SqliteStore::open(&url).await.err().expect("must fail");
+    let message = error.to_string();
+    assert!(message.starts_with(&format!("cannot open database {url}: ")), "{message}");
+}
