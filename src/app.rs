@@ -67,7 +67,7 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
     let fleet = FleetView::new(EVENT_CAPACITY);
     let (fleet_actor, fleet_task) = Actor::spawn(None, FleetActor, FleetArgs { view: fleet.clone() }).await?;
     let context = WellContext {
-        connector: Arc::new(ModbusConnector),
+        connector: Arc::new(ModbusConnector::new(config.modbus.connections_per_gateway)),
         fleet: fleet.clone(),
         fleet_actor: fleet_actor.clone(),
         recorder: intake,

@@ -124,6 +124,9 @@ fn validate(config: &Config) -> Result<(), Problem> {
             "backoff_initial must be above zero and backoff_cap at least as long".into(),
         ));
     }
+    if !(1..=64).contains(&config.modbus.connections_per_gateway) {
+        return Err(("modbus.connections_per_gateway", "must be 1-64".into()));
+    }
     if config.http.body_limit < 1024 {
         return Err(("http.body_limit", "must be at least 1024 bytes".into()));
     }

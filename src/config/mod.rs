@@ -11,7 +11,7 @@ pub mod well;
 
 pub use load::{load, load_profiles, ConfigError, LoadedConfig};
 pub use sections::{
-    Config, HttpConfig, LogFormat, LoggingConfig, PollingConfig, ProfilesConfig, SimulatorConfig, StorageConfig,
-    SupervisionConfig, WellGroup,
+    Config, HttpConfig, LogFormat, LoggingConfig, ModbusConfig, PollingConfig, ProfilesConfig, SimulatorConfig,
+    StorageConfig, SupervisionConfig, WellGroup,
 };
 pub use well::{PollOverrides, WellDefinition, WellDefinitionError, WellFactory};

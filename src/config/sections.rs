@@ -24,6 +24,8 @@ pub struct Config {
     #[serde(default)]
     pub supervision: SupervisionConfig,
     #[serde(default)]
+    pub modbus: ModbusConfig,
+    #[serde(default)]
     pub profiles: ProfilesConfig,
     #[serde(default)]
     pub logging: LoggingConfig,
@@ -241,6 +243,22 @@ impl Default for SupervisionConfig {
             backoff_cap: d.backoff_cap,
             stop_timeout: d.stop_timeout,
         }
+    }
+}
+
+/// How device connections are shared.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModbusConfig {
+    /// Connections to one host:port, shared by every unit id behind it (a serial gateway
+    /// often accepts a single client).
+    #[serde(default = "one")]
+    pub connections_per_gateway: usize,
+}
+
+impl Default for ModbusConfig {
+    fn default() -> Self {
+        Self { connections_per_gateway: 1 }
     }
 }
 

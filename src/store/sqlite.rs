@@ -30,6 +30,14 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 const POOL_SIZE: u32 = 4;
 /// How long a statement waits for another connection's write lock before `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Page cache per connection, in KiB when negative (SQLite's default is 2 MiB). Ingest spreads
+/// each batch over one `(well_id, ts)` index leaf per well; keeping those leaves cached
+/// measured ~1.3x faster ingest for 500 wells.
+const CACHE_SIZE: &str = "-16384";
+/// WAL pages before a checkpoint copies them back (SQLite's default is 1000, ~4 MiB). A batch
+/// rewrites the same hot index pages, so a longer WAL lets one checkpoint copy each page once
+/// for many batches instead of once every batch or two; the WAL file stays ~40 MiB.
+const WAL_AUTOCHECKPOINT: &str = "10000";
 /// How long a caller waits for a free connection before the store counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -52,7 +60,9 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("cache_size", CACHE_SIZE)
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT);
         if !memory {
             create_file(options.get_filename()).await?;
         }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use tokio::net::TcpStream;
 use tokio_modbus::client::{Context, Reader};
-use tokio_modbus::{ExceptionCode, Slave};
+use tokio_modbus::Slave;
 
 use super::profile::FunctionCode;
 
@@ -77,48 +77,28 @@ pub trait Connector: Send + Sync + 'static {
     fn connect<'a>(&'a self, endpoint: &'a Endpoint) -> BoxFuture<'a, Result<Box<dyn Link>, DeviceError>>;
 }
 
-/// The real connector: Modbus TCP through tokio-modbus, with Nagle off for request/reply.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ModbusConnector;
+/// Opens one Modbus TCP connection with Nagle off, for request/reply traffic.
+pub(super) async fn open_modbus(host: &str, port: u16, unit_id: u8) -> Result<Context, DeviceError> {
+    let stream = TcpStream::connect((host, port)).await.map_err(DeviceError::Connect)?;
+    stream.set_nodelay(true).map_err(DeviceError::Connect)?;
+    Ok(tokio_modbus::client::tcp::attach_slave(stream, Slave(unit_id)))
+}
 
-impl Connector for ModbusConnector {
-    fn connect<'a>(&'a self, endpoint: &'a Endpoint) -> BoxFuture<'a, Result<Box<dyn Link>, DeviceError>> {
-        Box::pin(async move {
-            let stream =
-                TcpStream::connect((endpoint.host.as_str(), endpoint.port)).await.map_err(DeviceError::Connect)?;
-            stream.set_nodelay(true).map_err(DeviceError::Connect)?;
-            let context = tokio_modbus::client::tcp::attach_slave(stream, Slave(endpoint.unit_id));
-            Ok(Box::new(ModbusLink { context }) as Box<dyn Link>)
-        })
+/// One read on an open context, with tokio-modbus's errors mapped to device trouble.
+pub(super) async fn read_registers(
+    context: &mut Context,
+    function: FunctionCode,
+    address: u16,
+    count: u16,
+) -> Result<Vec<u16>, DeviceError> {
+    let reply = match function {
+        FunctionCode::Holding => context.read_holding_registers(address, count).await,
+        FunctionCode::Input => context.read_input_registers(address, count).await,
+    };
+    match reply {
+        Ok(Ok(words)) => Ok(words),
+        Ok(Err(exception)) => Err(DeviceError::Exception(u8::from(exception))),
+        Err(tokio_modbus::Error::Transport(error)) => Err(DeviceError::Transport(error)),
+        Err(tokio_modbus::Error::Protocol(error)) => Err(DeviceError::Protocol(error.to_string())),
     }
-}
-
-struct ModbusLink {
-    context: Context,
-}
-
-impl Link for ModbusLink {
-    fn read(
-        &mut self,
-        function: FunctionCode,
-        address: u16,
-        count: u16,
-    ) -> BoxFuture<'_, Result<Vec<u16>, DeviceError>> {
-        Box::pin(async move {
-            let reply = match function {
-                FunctionCode::Holding => self.context.read_holding_registers(address, count).await,
-                FunctionCode::Input => self.context.read_input_registers(address, count).await,
-            };
-            match reply {
-                Ok(Ok(words)) => Ok(words),
-                Ok(Err(exception)) => Err(DeviceError::Exception(exception_byte(exception))),
-                Err(tokio_modbus::Error::Transport(error)) => Err(DeviceError::Transport(error)),
-                Err(tokio_modbus::Error::Protocol(error)) => Err(DeviceError::Protocol(error.to_string())),
-            }
-        })
-    }
-}
-
-fn exception_byte(code: ExceptionCode) -> u8 {
-    u8::from(code)
 }

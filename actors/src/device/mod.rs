@@ -3,12 +3,14 @@
 
 pub mod backoff;
 pub mod codec;
+pub mod gateway;
 pub mod link;
 pub mod plan;
 pub mod profile;
 
 pub use backoff::Backoff;
 pub use codec::{BitField, RegisterType, WordOrder};
-pub use link::{Connector, DeviceError, Endpoint, Link, ModbusConnector};
+pub use gateway::ModbusConnector;
+pub use link::{Connector, DeviceError, Endpoint, Link};
 pub use plan::{DecodeError, ReadBlock, ReadPlan};
 pub use profile::{Addressing, CodeTable, Field, FunctionCode, Profile, ProfileError};
