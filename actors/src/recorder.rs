@@ -92,11 +92,18 @@ impl RecorderIntake {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => Submitted::Dropped,
         };
-        let counter = match outcome {
-            Submitted::Queued => &self.stats.queued,
-            Submitted::Dropped => &self.stats.dropped,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        match outcome {
+            Submitted::Queued => {
+                self.stats.queued.fetch_add(1, Ordering::Relaxed);
+            }
+            Submitted::Dropped => {
+                let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                // Loud at first, then at every power of two, so an overflow is seen but not a flood.
+                if dropped.is_power_of_two() {
+                    warn!(dropped, "recorder queue full: samples dropped (counted)");
+                }
+            }
+        }
         outcome
     }
 }
