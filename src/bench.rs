@@ -1,5 +1,5 @@
-//! `wellvisor bench fleet`: polls a simulated fleet served by a child `wellvisor simulate`
-//! process, so the figures are the fleet's alone, and prints what it achieved.
+//! `wellvisor bench fleet`: polls a simulated fleet served by child `wellvisor simulate`
+//! processes, so the figures are the fleet's alone, and prints what it achieved.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,9 +47,11 @@ struct Totals {
 pub async fn fleet(args: &BenchFleetArgs) -> anyhow::Result<()> {
     raise_open_file_limit(4 * args.wells as u64 + 1_024);
     let data = tempfile::tempdir().context("creating a scratch directory")?;
-    let mut simulator = spawn_simulator(args).await?;
+    let mut simulators = spawn_simulators(args).await?;
     let outcome = measure(args, data.path()).await;
-    let _ = simulator.kill().await;
+    for simulator in &mut simulators {
+        let _ = simulator.kill().await;
+    }
     let figures = outcome?;
     if args.json {
         println!("{}", serde_json::to_string(&figures)?);
@@ -117,16 +119,32 @@ fn bench_config(args: &BenchFleetArgs, data: &Path) -> anyhow::Result<LoadedConf
     Ok(config::load(&path, &|_| None)?)
 }
 
-async fn spawn_simulator(args: &BenchFleetArgs) -> anyhow::Result<Child> {
+/// Wells one simulator process serves: each needs a listener and a connection, two file
+/// descriptors, and an unprivileged process may not raise its limit past about 20,000.
+const WELLS_PER_SIMULATOR: usize = 4_000;
+
+/// Starts as many simulator processes as the fleet needs, on consecutive port ranges.
+async fn spawn_simulators(args: &BenchFleetArgs) -> anyhow::Result<Vec<Child>> {
+    let mut children = Vec::new();
+    for first in (0..args.wells).step_by(WELLS_PER_SIMULATOR) {
+        let wells = WELLS_PER_SIMULATOR.min(args.wells - first);
+        let base_port =
+            u16::try_from(usize::from(args.base_port) + first).context("--base-port + wells passes 65535")?;
+        children.push(spawn_simulator(wells, base_port).await?);
+    }
+    Ok(children)
+}
+
+async fn spawn_simulator(wells: usize, base_port: u16) -> anyhow::Result<Child> {
     let exe = std::env::current_exe()?;
     let child = Command::new(exe)
-        .args(["simulate", "--wells", &args.wells.to_string(), "--base-port", &args.base_port.to_string()])
+        .args(["simulate", "--wells", &wells.to_string(), "--base-port", &base_port.to_string()])
         .env("WELLVISOR_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .context("starting the simulator")?;
-    let last = args.base_port as usize + args.wells - 1;
+    let last = usize::from(base_port) + wells - 1;
     let deadline = Instant::now() + Duration::from_secs(120);
     while tokio::net::TcpStream::connect(("127.0.0.1", last as u16)).await.is_err() {
         anyhow::ensure!(Instant::now() < deadline, "the simulator did not open port {last} within 120 s");
