@@ -39,6 +39,10 @@ pub struct WellContext {
     pub clock: Arc<dyn Clock>,
 }
 
+/// Polls a gateway may answer "unit unreachable" before the unit is probed on the reconnect
+/// backoff instead of every period.
+const SILENT_POLLS_BEFORE_BACKOFF: u32 = 3;
+
 pub struct WellActor;
 
 pub struct WellArgs {
@@ -54,6 +58,8 @@ pub struct WellState {
     had_link: bool,
     reconnect: Backoff,
     schedule: PollSchedule,
+    /// Consecutive polls a gateway answered with "target unreachable" for this unit.
+    unit_silent_polls: u32,
     /// The slot the pending poll belongs to; none while waiting to reconnect.
     slot: Option<Instant>,
     rng: SmallRng,
@@ -86,6 +92,7 @@ impl Actor for WellActor {
             context: args.context,
             link: None,
             had_link: false,
+            unit_silent_polls: 0,
             slot: Some(schedule.first_slot()),
             schedule,
         };
@@ -131,6 +138,13 @@ impl WellState {
         }
         if outcome.is_complete() {
             self.reconnect.reset();
+        }
+        self.unit_silent_polls =
+            if outcome.connection() == ConnectionState::Offline { self.unit_silent_polls + 1 } else { 0 };
+        if self.unit_silent_polls >= SILENT_POLLS_BEFORE_BACKOFF {
+            // The gateway answers for a unit that does not: probe it on the reconnect backoff so
+            // it stops costing its neighbours a bus timeout every period (esp-domain §4.4).
+            return self.reconnect_wait();
         }
         let (slot, fire) = self.schedule.next(Instant::now(), &mut self.rng);
         self.slot = Some(slot);
@@ -193,7 +207,8 @@ impl WellState {
                 },
                 Err(error) => {
                     outcome.read_failed(&error);
-                    if error.breaks_link() {
+                    // No point asking a dead link, or a unit its gateway calls unreachable, for more.
+                    if error.breaks_link() || error.is_no_reply() {
                         break;
                     }
                 }

@@ -121,6 +121,23 @@ async fn gateway_exceptions_mean_the_unit_is_unreachable() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_unit_its_gateway_calls_unreachable_is_probed_on_the_backoff() {
+    let tree = tree_with_one_well().await;
+    tree.device.set(FakeBehaviour::Exception(0x0B));
+    tokio::time::sleep(60 * SECOND).await;
+    let reads = tree.device.reads();
+    // One read per poll (the first 0x0B ends it): every period would be 60 reads; on a backoff
+    // capped at 4 s with full jitter, about half that.
+    assert!(reads < 45, "{reads} reads in 60 s");
+    assert_eq!(connection(&tree), Some(ConnectionState::Offline));
+    tree.device.set(FakeBehaviour::Healthy);
+    tree.until(5 * SECOND, "online", |t| connection(t) == Some(ConnectionState::Online)).await;
+    let reads = tree.device.reads();
+    tokio::time::sleep(10 * SECOND).await;
+    assert!(tree.device.reads() - reads >= 18, "back to a poll every period");
+}
+
+#[tokio::test(start_paused = true)]
 async fn garbage_replies_drop_the_link_and_count_as_transport_errors() {
     let tree = tree_with_one_well().await;
     tree.until(2 * SECOND, "online", |t| connection(t) == Some(ConnectionState::Online)).await;
