@@ -35,12 +35,6 @@ impl ModbusConnector {
         let slots = self.connections_per_gateway;
         gateways.entry(key).or_insert_with(|| Arc::new(Gateway::new(&endpoint.host, endpoint.port, slots))).clone()
     }
-
-    /// Connections currently open, over all gateways (for tests and metrics).
-    pub fn open_connections(&self) -> usize {
-        let gateways = self.gateways.lock().unwrap_or_else(PoisonError::into_inner);
-        gateways.values().map(|gateway| gateway.open_connections()).sum()
-    }
 }
 
 impl Default for ModbusConnector {
@@ -77,10 +71,6 @@ impl Gateway {
     /// requests stay in order.
     fn slot(&self, unit_id: u8) -> &tokio::sync::Mutex<Connection> {
         &self.slots[usize::from(unit_id) % self.slots.len()]
-    }
-
-    fn open_connections(&self) -> usize {
-        self.slots.iter().filter(|slot| slot.try_lock().map_or(true, |c| c.context.is_some())).count()
     }
 }
 
