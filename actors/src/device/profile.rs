@@ -130,7 +130,14 @@ pub struct Field {
 impl Field {
     /// Engineering value from a raw register number.
     pub fn scaled(&self, raw: f64) -> f64 {
-        raw * self.scale + self.offset
+        let value = raw * self.scale + self.offset;
+        // Decimal scale factors leave binary noise (613 × 0.1 = 61.300000000000004); no device
+        // value carries nine decimals, so round it away where that is exact to do.
+        if value.abs() < 1e6 {
+            (value * 1e9).round() / 1e9
+        } else {
+            value
+        }
     }
 
     /// Raw register number for an engineering value, the inverse of [`Field::scaled`].

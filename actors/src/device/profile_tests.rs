@@ -144,3 +144,17 @@ fn scale_must_be_usable_and_requests_bounded() {
     let empty = profile("addressing = \"zero_based\"");
     assert!(empty.is_err_and(|e| e.problem.contains("maps no registers")));
 }
+
+#[test]
+fn decimal_scaling_leaves_no_binary_noise() {
+    let profile = single("zero_based", "parameter = \"current_a\"\ntype = \"u16\"\naddress = 1\nscale = 0.1").unwrap();
+    let field = &profile.fields[0];
+    assert_eq!(field.scaled(613.0).to_string(), "61.3");
+    assert_eq!(field.scaled(3.0).to_string(), "0.3");
+    let offset = single(
+        "zero_based",
+        "parameter = \"intake_temperature\"\ntype = \"i16\"\naddress = 1\nscale = 0.01\noffset = -40.0",
+    )
+    .unwrap();
+    assert_eq!(offset.fields[0].scaled(6_543.0).to_string(), "25.43");
+}
