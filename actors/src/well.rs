@@ -87,7 +87,7 @@ impl Actor for WellActor {
         myself.send_after(first, || WellMsg::Poll);
         let mut state = WellState {
             reconnect: Backoff::new(poll.backoff_initial, poll.backoff_cap),
-            rng: SmallRng::from_os_rng(),
+            rng: SmallRng::seed_from_u64(schedule::seed_for(&args.spec.id)),
             spec: args.spec,
             context: args.context,
             link: None,

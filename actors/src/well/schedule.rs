@@ -56,10 +56,16 @@ impl PollSchedule {
 }
 
 fn offset_for(id: &WellId, period: Duration) -> Duration {
+    let period_nanos = u64::try_from(period.as_nanos()).unwrap_or(u64::MAX).max(1);
+    Duration::from_nanos(seed_for(id) % period_nanos)
+}
+
+/// A stable number per well id: its slot offset, and the seed of its jitter, so wells differ
+/// from each other while every run of a test draws the same delays.
+pub fn seed_for(id: &WellId) -> u64 {
     let mut hasher = DefaultHasher::new();
     id.hash(&mut hasher);
-    let period_nanos = u64::try_from(period.as_nanos()).unwrap_or(u64::MAX).max(1);
-    Duration::from_nanos(hasher.finish() % period_nanos)
+    hasher.finish()
 }
 
 #[cfg(test)]
