@@ -13,7 +13,8 @@
 //!
 //! ## Layout
 //! - [`domain`]: pure vocabulary (well ids, canonical parameters, samples, states).
-//! - [`device`]: register maps and decoding (pure), the Modbus link seam, backoff.
+//! - [`device`]: register maps and decoding (pure), the Modbus link seam, connections shared
+//!   per gateway, backoff.
 //! - [`restart`]: the restart-intensity window (pure).
 //! - [`well`], [`supervisor`], [`fleet`], [`recorder`]: one actor per file.
 //! - [`store`]: the storage trait the recorder writes through; implemented by the service.
