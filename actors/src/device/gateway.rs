@@ -100,6 +100,21 @@ struct SharedLink {
     unit_id: u8,
 }
 
+impl Drop for SharedLink {
+    /// The last well to let go of a gateway closes its connections, so a removed or stopped
+    /// well does not leave a socket open to its device. (The connector's map holds one count.)
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.gateway) > 2 {
+            return;
+        }
+        for slot in &self.gateway.slots {
+            if let Ok(mut connection) = slot.try_lock() {
+                *connection = Connection::default();
+            }
+        }
+    }
+}
+
 impl Link for SharedLink {
     fn read(
         &mut self,
@@ -123,5 +138,43 @@ impl Link for SharedLink {
             }
             reply
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    async fn device() -> (TcpListener, Endpoint) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        (listener, Endpoint { host: "127.0.0.1".into(), port, unit_id: 1 })
+    }
+
+    /// Whether the peer closed the connection within a short wait.
+    async fn closed(stream: &mut tokio::net::TcpStream) -> bool {
+        let mut byte = [0u8; 1];
+        matches!(tokio::time::timeout(Duration::from_millis(300), stream.read(&mut byte)).await, Ok(Ok(0)))
+    }
+
+    #[tokio::test]
+    async fn units_on_one_host_and_port_share_a_connection() {
+        let (listener, endpoint) = device().await;
+        let connector = ModbusConnector::new(1);
+        let first = connector.connect(&endpoint).await.unwrap();
+        let other_unit = Endpoint { unit_id: 2, ..endpoint.clone() };
+        let second = connector.connect(&other_unit).await.unwrap();
+        let (mut accepted, _) = listener.accept().await.unwrap();
+        let no_second = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(no_second.is_err(), "a second connection was opened");
+        drop(first);
+        assert!(!closed(&mut accepted).await, "closed while another well still uses it");
+        drop(second);
+        assert!(closed(&mut accepted).await, "the last well's link must close the connection");
     }
 }
