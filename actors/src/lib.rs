@@ -15,6 +15,7 @@
 //! - [`domain`]: pure vocabulary (well ids, canonical parameters, samples, states).
 //! - [`device`]: register maps and decoding (pure), the Modbus link seam, connections shared
 //!   per gateway, backoff.
+//! - [`diagnostics`]: the ISA-18.2 alarm state machine (pure, clock injected).
 //! - [`restart`]: the restart-intensity window (pure).
 //! - [`well`], [`supervisor`], [`fleet`], [`recorder`]: one actor per file.
 //! - [`store`]: the storage trait the recorder writes through; implemented by the service.
@@ -23,6 +24,7 @@
 
 pub mod clock;
 pub mod device;
+pub mod diagnostics;
 pub mod domain;
 pub mod fleet;
 pub mod recorder;
