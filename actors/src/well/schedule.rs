@@ -25,7 +25,7 @@ impl PollSchedule {
         Self { period, jitter: jitter.min(period), next_slot: now + offset_for(id, period), missed: 0 }
     }
 
-    /// A stable offset within the period, derived from the well id.
+    /// The first slot: `now` plus a stable offset within the period, derived from the well id.
     pub fn first_slot(&self) -> Instant {
         self.next_slot
     }
