@@ -19,17 +19,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 #[path = "alarm_types.rs"]
 mod types;
 
-pub use types::{AlarmConfig, AlarmError, AlarmState, Priority, Shelf, Transition, DEFAULT_SHELF, MAX_SHELF};
+pub use types::{
+    AlarmConfig, AlarmError, AlarmMemory, AlarmState, CoreState, Priority, Shelf, Transition, DEFAULT_SHELF, MAX_SHELF,
+};
 
-/// The core state beneath the overlays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Core {
-    Normal,
-    Unacknowledged,
-    Acknowledged,
-    RtnUnacknowledged,
-    Latched,
-}
+use types::CoreState as Core;
 
 impl Core {
     fn state(self) -> AlarmState {
@@ -82,6 +76,44 @@ impl Alarm {
 
     pub fn config(&self) -> &AlarmConfig {
         &self.config
+    }
+
+    /// The state to persist, so [`Alarm::restore`] can resume it after a restart of the process.
+    pub fn memory(&self) -> AlarmMemory {
+        AlarmMemory {
+            core: self.core,
+            measured: self.measured,
+            measured_since: self.measured_since,
+            active: self.active,
+            acked_at: self.acked_at,
+            shelf: self.shelved.clone(),
+            suppressed: self.suppressed,
+            out_of_service: self.out_of_service.clone(),
+            activations: self.activations,
+            suppressed_activations: self.suppressed_activations,
+        }
+    }
+
+    /// An alarm resumed from its persisted memory, under today's design settings.
+    pub fn restore(config: AlarmConfig, memory: AlarmMemory) -> Self {
+        Self {
+            config,
+            core: memory.core,
+            measured: memory.measured,
+            measured_since: memory.measured_since,
+            active: memory.active,
+            acked_at: memory.acked_at,
+            shelved: memory.shelf,
+            suppressed: memory.suppressed,
+            out_of_service: memory.out_of_service,
+            activations: memory.activations,
+            suppressed_activations: memory.suppressed_activations,
+        }
+    }
+
+    /// Changes the design settings (a rule raising its priority, a threshold edit) in place.
+    pub fn set_priority(&mut self, priority: Priority) {
+        self.config.priority = priority;
     }
 
     /// The visible state: out of service > suppressed by design > shelved > the core state.

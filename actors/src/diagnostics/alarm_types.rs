@@ -129,3 +129,32 @@ pub enum AlarmError {
     #[error("alarm is not out of service")]
     NotOutOfService,
 }
+
+/// Everything an [`super::Alarm`] knows beyond its design settings, so a restart of the process
+/// resumes an alarm where it stood (unacknowledged stays unacknowledged, a shelf keeps its expiry).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmMemory {
+    /// The core state beneath the overlays (one of the five core states).
+    pub core: CoreState,
+    pub measured: bool,
+    pub measured_since: Option<DateTime<Utc>>,
+    pub active: bool,
+    pub acked_at: Option<DateTime<Utc>>,
+    pub shelf: Option<Shelf>,
+    pub suppressed: bool,
+    pub out_of_service: Option<String>,
+    pub activations: u64,
+    pub suppressed_activations: u64,
+}
+
+/// The core state of an alarm, without overlays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoreState {
+    #[default]
+    Normal,
+    Unacknowledged,
+    Acknowledged,
+    RtnUnacknowledged,
+    Latched,
+}
