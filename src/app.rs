@@ -2,10 +2,12 @@
 //! WellSupervisor, then wells), serves HTTP, and shuts down in reverse so nothing a well
 //! reported is lost: stop accepting HTTP, stop wells, flush the recorder, stop the rest.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use chrono::Utc;
 use ractor::{call_t, Actor, ActorRef};
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -14,13 +16,21 @@ use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 use wellvisor_actors::clock::SystemClock;
 use wellvisor_actors::device::ModbusConnector;
+use wellvisor_actors::diagnostics::book::AlarmBook;
+use wellvisor_actors::diagnostics::Baseline;
+use wellvisor_actors::domain::WellId;
 use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetMsg, FleetView};
-use wellvisor_actors::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderMsg, RecorderSnapshot};
+use wellvisor_actors::recorder::{
+    recorder_queue, FlushPolicy, RecorderActor, RecorderIntake, RecorderMsg, RecorderSnapshot, DEFAULT_RECORD_CAPACITY,
+};
 use wellvisor_actors::store::Store;
 use wellvisor_actors::supervisor::{SupervisorArgs, SupervisorMsg, WellSupervisor};
 use wellvisor_actors::well::WellContext;
 
 use crate::config::{LoadedConfig, WellDefinition};
+
+#[path = "app/memory.rs"]
+mod memory;
 use crate::http::{router, AppState, Health, HttpLimits};
 use crate::sim::{self, SimConfig, SimHandle};
 
@@ -38,7 +48,11 @@ pub struct RunningApp {
     pub store: Arc<dyn Store>,
     pub health: Arc<Health>,
     pub simulator: Option<SimHandle>,
+    pub alarms: AlarmBook,
     fleet_actor: ActorRef<FleetMsg>,
+    records: RecorderIntake,
+    /// Baselines saved by the last run, handed to each well's first start.
+    saved_baselines: HashMap<WellId, Arc<Baseline>>,
     stop_http: watch::Sender<bool>,
     http_task: JoinHandle<()>,
     /// Join handles of the supervisor, fleet and recorder, in that order.
@@ -62,17 +76,34 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         max_age: config.storage.batch_max_age,
         retry_delay: config.storage.retry_delay,
     };
-    let (intake, recorder_args) = recorder_queue(store.clone(), config.storage.queue_capacity, flush);
+    // Records get their own queue so telemetry pressure cannot starve alarms; its size is not
+    // configurable yet.
+    let (intake, recorder_args) =
+        recorder_queue(store.clone(), config.storage.queue_capacity, DEFAULT_RECORD_CAPACITY, flush);
     let (recorder, recorder_task) = Actor::spawn(None, RecorderActor, recorder_args).await?;
     let fleet = FleetView::new(EVENT_CAPACITY);
-    let (fleet_actor, fleet_task) = Actor::spawn(None, FleetActor, FleetArgs { view: fleet.clone() }).await?;
+    let alarms = AlarmBook::new(Utc::now());
+    let (fleet_actor, fleet_task) = Actor::spawn(
+        None,
+        FleetActor,
+        FleetArgs {
+            view: fleet.clone(),
+            alarms: alarms.clone(),
+            recorder: Some(intake.clone()),
+            clock: Arc::new(SystemClock),
+        },
+    )
+    .await?;
     let context = WellContext {
         connector: Arc::new(ModbusConnector::new(config.modbus.connections_per_gateway)),
         fleet: fleet.clone(),
         fleet_actor: fleet_actor.clone(),
-        recorder: intake,
+        recorder: intake.clone(),
         clock: Arc::new(SystemClock),
+        alarms: alarms.clone(),
     };
+    let saved_baselines = memory::reload(store.as_ref(), &alarms).await?;
+    let records = intake.clone();
     let supervisor_args = SupervisorArgs { context, policy: config.supervision.policy() };
     let (supervisor, supervisor_task) = Actor::spawn(None, WellSupervisor, supervisor_args).await?;
     let health = Arc::new(Health::new());
@@ -91,6 +122,8 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         store: store.clone(),
         wells: Arc::new(loaded.factory.clone()),
         health: health.clone(),
+        alarms: alarms.clone(),
+        records: intake.clone(),
         call_timeout: config.supervision.stop_timeout + std::time::Duration::from_secs(5),
     };
     let (stop_http, http_task) = serve(listener, router(state, HttpLimits::from(&config.http)));
@@ -104,7 +137,10 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         store,
         health,
         simulator,
+        alarms,
         fleet_actor,
+        records,
+        saved_baselines,
         stop_http,
         http_task,
         actor_tasks: [supervisor_task, fleet_task, recorder_task],
@@ -131,6 +167,7 @@ async fn start_simulator(loaded: &LoadedConfig) -> anyhow::Result<Option<SimHand
         scenario,
         control_bind: simulator.control_bind,
         seed: 1,
+        well_data: Vec::new(),
     };
     let handle = sim::start(config).await.context("starting the in-process simulator")?;
     info!(wells = simulator.wells, base_port = simulator.base_port, "simulator started");
@@ -174,12 +211,16 @@ impl RunningApp {
 
     async fn add_well(&self, loaded: &LoadedConfig, definition: &WellDefinition) -> anyhow::Result<()> {
         let spec = match loaded.factory.build(definition) {
-            Ok(spec) => spec,
+            Ok(mut spec) => {
+                spec.saved_baseline = self.saved_baselines.get(&definition.id).cloned();
+                spec
+            }
             Err(error) => {
                 error!(%error, "well skipped");
                 return Ok(());
             }
         };
+        memory::reload_history(self.store.as_ref(), &self.fleet, &definition.id).await?;
         call_t!(self.supervisor, SupervisorMsg::Add, CALL_MS, spec)?.map_err(anyhow::Error::from)
     }
 
@@ -203,6 +244,7 @@ impl RunningApp {
         if let Err(error) = call_t!(self.supervisor, SupervisorMsg::StopAll, CALL_MS) {
             error!(%error, "stopping wells failed");
         }
+        memory::save_baselines(&self.fleet, &self.records);
         let flushed = call_t!(self.recorder, RecorderMsg::Flush, CALL_MS).context("flushing the recorder");
         let recorder = call_t!(self.recorder, RecorderMsg::Snapshot, CALL_MS).unwrap_or_default();
         self.health.set_tree_up(false);

@@ -16,6 +16,11 @@ use crate::app::{self, RunningApp};
 use crate::cli::{raise_open_file_limit, BenchFleetArgs};
 use crate::config::{self, LoadedConfig};
 
+#[path = "bench/diagnostics.rs"]
+mod diagnostics;
+
+pub use diagnostics::{run as diagnostics, DiagnosticsFigures};
+
 /// The figures `bench fleet` prints.
 #[derive(Clone, Debug, Serialize)]
 pub struct FleetFigures {

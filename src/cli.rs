@@ -64,6 +64,20 @@ pub struct SimulateArgs {
 pub enum BenchCommand {
     /// Poll a simulated fleet and print throughput, timeliness, CPU and memory figures.
     Fleet(BenchFleetArgs),
+    /// Step simulated wells through the diagnostics in-process and print its CPU per sample.
+    Diagnostics(BenchDiagnosticsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDiagnosticsArgs {
+    #[arg(long, default_value_t = 1_000)]
+    pub wells: usize,
+    /// Simulated poll period, e.g. 1s.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub period: Duration,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Bench { bench: BenchCommand::Diagnostics(args) } => wellvisor::bench::diagnostics(&args),
         Command::Bench { bench: BenchCommand::Fleet(args) } => {
             init_logging(&LoggingConfig { level: "warn".into(), ..LoggingConfig::default() });
             wellvisor::bench::fleet(&args).await

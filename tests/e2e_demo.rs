@@ -20,6 +20,7 @@ fn demo_config(scratch: &Scratch, http_port: u16, base_port: u16) -> std::path::
         .replace("sqlite://data/wellvisor.db", "sqlite://{db}")
         .replace("base_port = 15020", &format!("base_port = {base_port}"))
         .replace("first_port = 15020", &format!("first_port = {base_port}"))
+        .replace("first_port = 15032", &format!("first_port = {}", base_port + 12))
         .replace("control_bind = \"127.0.0.1:15019\"", &format!("control_bind = \"127.0.0.1:{}\"", http_port + 1));
     scratch.config(&text)
 }
@@ -54,6 +55,7 @@ async fn demo_lists_24_wells_in_the_right_states_within_10_seconds() {
     let (status, detail) = get(addr, "/api/v1/wells/W-001").await;
     assert_eq!(status, 200);
     assert_fresh_plausible_values(&detail);
+    assert_eq!(detail["well_data"]["feeder_id"], "F-NORTH", "{detail}");
     let (status, offline) = get(addr, "/api/v1/wells/W-005").await;
     assert_eq!(status, 200);
     assert!(offline["counters"]["timeouts"].as_u64().unwrap_or(0) >= 1, "{offline}");

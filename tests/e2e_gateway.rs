@@ -53,6 +53,7 @@ async fn units_behind_one_gateway_share_one_connection_and_fail_alone() {
         scenario: Scenario::empty(),
         control_bind: None,
         seed: 7,
+        well_data: Vec::new(),
     };
     let simulator = sim::start(config).await.expect("simulator");
     let (proxy, accepted) = counting_proxy(simulator.endpoints()[0].1).await;

@@ -1,5 +1,6 @@
 //! The HTTP API's happy paths, through the real router and a real supervision tree, with
-//! `oneshot` (no sockets): probes, the fleet overview, wells and their telemetry.
+//! `oneshot` (no sockets): probes, the fleet overview, wells with their telemetry and diagnostic
+//! history, and the audit of operator actions on wells. Alarms are in `http_alarms.rs`.
 
 #[path = "support/http_harness.rs"]
 mod harness;
@@ -12,7 +13,11 @@ use chrono::{TimeZone, Utc};
 use harness::{request, well_body, well_id, TestApp, SECOND};
 use serde_json::json;
 use wellvisor::http::HttpLimits;
+use wellvisor_actors::diagnostics::{
+    AlarmId, DiagnosisEvent, DiagnosisKind, DiagnosisRecord, Evidence, Priority, Source,
+};
 use wellvisor_actors::domain::{ConnectionState, Parameter, RunState, Sample, SupervisionState};
+use wellvisor_actors::store::{Record, Store};
 
 fn sample(id: &str, second: i64) -> Sample {
     let at = Utc.timestamp_opt(1_767_225_600 + second, 0).single().unwrap_or_default(); // 2026-01-01
@@ -21,6 +26,29 @@ fn sample(id: &str, second: i64) -> Sample {
     sample.values.set(Parameter::CurrentA, 40.0);
     sample.run_state = Some(RunState::Running);
     sample
+}
+
+fn diagnosis(id: &str, kind: DiagnosisKind, event: DiagnosisEvent, second: i64) -> DiagnosisRecord {
+    let source = Source::Well(well_id(id));
+    DiagnosisRecord {
+        alarm_id: AlarmId::new(&source, kind.as_str()),
+        source,
+        kind,
+        event,
+        at: Utc.timestamp_opt(1_767_225_600 + second, 0).single().unwrap_or_default(),
+        priority: Priority::High,
+        confidence: 1.0,
+        evidence: vec![Evidence {
+            signal: "load_bl_pct".into(),
+            value: 55.0,
+            limit: Some(70.0),
+            baseline: None,
+            window_secs: Some(60),
+        }],
+        blocks_auto_restart: kind.blocks_auto_restart(),
+        advice: kind.advice().into(),
+        parent: None,
+    }
 }
 
 #[tokio::test]
@@ -168,6 +196,36 @@ async fn well_detail_shows_values_counters_and_empty_diagnoses() {
 }
 
 #[tokio::test]
+async fn well_detail_shows_the_diagnoses_raised_now() {
+    let app = TestApp::start().await.with_idle_wells(&["W-001"]);
+    app.state.fleet.update(&well_id("W-001"), |well| {
+        well.diagnostics.record(diagnosis("W-001", DiagnosisKind::GasLock, DiagnosisEvent::Raised, 10));
+        well.diagnostics.record(diagnosis("W-001", DiagnosisKind::PumpOff, DiagnosisEvent::Raised, 11));
+        well.diagnostics.record(diagnosis("W-001", DiagnosisKind::PumpOff, DiagnosisEvent::Cleared, 12));
+    });
+    let detail = app.get("/api/v1/wells/W-001").await.json;
+    let kinds: Vec<&str> =
+        detail["diagnoses"].as_array().into_iter().flatten().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["gas_lock"], "{detail}");
+    assert_eq!(detail["diagnoses"][0]["alarm_id"], "W-001:gas_lock");
+}
+
+#[tokio::test]
+async fn a_posted_wells_static_data_is_saved_as_given_and_shown_resolved() {
+    let app = TestApp::start().await;
+    let mut body = well_body("W-100");
+    body["well_data"] = json!({"shut_in_head": 2500, "feeder_id": "F-1"});
+    assert_eq!(app.post_json("/api/v1/wells", &body).await.status, StatusCode::CREATED);
+    let saved = app.store.saved_well("W-100").map(|w| serde_json::from_str::<serde_json::Value>(&w.definition).ok());
+    let expected = json!({"shut_in_head": 2500.0, "feeder_id": "F-1"});
+    assert_eq!(saved.flatten().map(|d| d["well_data"].clone()), Some(expected), "only the overrides are saved");
+    let detail = app.get("/api/v1/wells/W-100").await.json;
+    let well_data = &detail["well_data"];
+    assert_eq!((&well_data["shut_in_head"], &well_data["feeder_id"]), (&json!(2500.0), &json!("F-1")), "{detail}");
+    assert_eq!(well_data["design_flow"], json!(3000.0), "the profile's default: {detail}");
+}
+
+#[tokio::test]
 async fn removing_a_well_stops_it_and_forgets_it() {
     let app = TestApp::start().await;
     assert_eq!(app.post_json("/api/v1/wells", &well_body("W-100")).await.status, StatusCode::CREATED);
@@ -229,4 +287,67 @@ async fn every_answer_carries_a_request_id_and_keeps_the_clients() {
     asked.headers_mut().insert("x-request-id", HeaderValue::from_static("operator-42"));
     let answer = app.send(asked).await;
     assert_eq!(answer.headers.get("x-request-id").map(|id| id.as_bytes()), Some(&b"operator-42"[..]));
+}
+
+#[tokio::test]
+async fn diagnostic_history_returns_the_wells_range_oldest_first() {
+    let app = TestApp::start().await.with_wells(&["W-001", "W-002"]).await;
+    let records = [
+        diagnosis("W-001", DiagnosisKind::GasLock, DiagnosisEvent::Raised, 10),
+        diagnosis("W-002", DiagnosisKind::PumpOff, DiagnosisEvent::Raised, 15),
+        diagnosis("W-001", DiagnosisKind::GasLock, DiagnosisEvent::Cleared, 20),
+        diagnosis("W-001", DiagnosisKind::BrokenShaft, DiagnosisEvent::Raised, 30),
+    ];
+    let written = app.store.write_records(&records.map(Record::Diagnosis)).await;
+    assert!(written.is_ok(), "{written:?}");
+    let range = "from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z";
+    let answer = app.get(&format!("/api/v1/wells/W-001/diagnostics?{range}")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    let page = &answer.json;
+    assert_eq!((&page["well_id"], &page["count"], &page["truncated"]), (&json!("W-001"), &json!(3), &json!(false)));
+    let events: Vec<(&str, &str)> = page["diagnoses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| Some((d["kind"].as_str()?, d["event"].as_str()?)))
+        .collect();
+    assert_eq!(events, [("gas_lock", "raised"), ("gas_lock", "cleared"), ("broken_shaft", "raised")]);
+    assert_eq!(page["diagnoses"][0]["evidence"][0]["signal"], "load_bl_pct");
+    let cut = app.get(&format!("/api/v1/wells/W-001/diagnostics?{range}&limit=2")).await;
+    assert_eq!((&cut.json["count"], &cut.json["truncated"]), (&json!(2), &json!(true)));
+    let recent = app.get("/api/v1/wells/W-001/diagnostics").await;
+    assert_eq!((recent.status, &recent.json["count"]), (StatusCode::OK, &json!(0)));
+}
+
+#[tokio::test]
+async fn operator_actions_on_wells_reach_the_audit_trail() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    assert_eq!(app.post_json("/api/v1/wells", &well_body("W-100")).await.status, StatusCode::CREATED);
+    app.state.fleet.update(&well_id("W-001"), |well| well.supervision = SupervisionState::Failed);
+    assert_eq!(app.post("/api/v1/wells/W-001/restart").await.status, StatusCode::ACCEPTED);
+    assert_eq!(app.delete("/api/v1/wells/W-100").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.post("/api/v1/wells/W-404/restart").await.status, StatusCode::NOT_FOUND);
+    app.flush().await;
+    let answer = app.get("/api/v1/audit").await;
+    assert_eq!((answer.status, &answer.json["count"]), (StatusCode::OK, &json!(3)), "{answer:?}");
+    let entries: Vec<(&str, &str, &str, &str)> = answer.json["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let state = |key: &str| e.get(key).and_then(|v| v.as_str()).unwrap_or("-");
+            Some((e["action"].as_str()?, e["target"].as_str()?, state("before"), state("after")))
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("add_well", "W-100", "-", "running"),
+            ("restart", "W-001", "failed", "running"),
+            ("remove_well", "W-100", "running", "-"),
+        ]
+    );
+    assert_eq!(answer.json["entries"][0]["actor"], "unknown");
+    let cut = app.get("/api/v1/audit?limit=1").await;
+    assert_eq!((&cut.json["count"], &cut.json["truncated"]), (&json!(1), &json!(true)));
 }

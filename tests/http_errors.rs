@@ -38,6 +38,7 @@ async fn an_unknown_well_is_404_on_every_well_route() {
         app.delete("/api/v1/wells/W-404").await,
         app.send(request(Method::POST, "/api/v1/wells/W-404/restart", Body::empty())).await,
         app.get("/api/v1/wells/W-404/telemetry").await,
+        app.get("/api/v1/wells/W-404/diagnostics").await,
     ];
     for answer in &answers {
         assert_error(answer, StatusCode::NOT_FOUND, "unknown_well");
@@ -52,6 +53,7 @@ async fn a_malformed_well_id_is_400_before_any_lookup() {
     for uri in ["/api/v1/wells/W%20001", "/api/v1/wells/w%C3%A9ll/telemetry", &format!("/api/v1/wells/{long}")] {
         assert_error(&app.get(uri).await, StatusCode::BAD_REQUEST, "invalid_well_id");
     }
+    assert_error(&app.get("/api/v1/wells/W%20001/diagnostics").await, StatusCode::BAD_REQUEST, "invalid_well_id");
     let restart = app.send(request(Method::POST, "/api/v1/wells/a%2Fb/restart", Body::empty())).await;
     assert_error(&restart, StatusCode::BAD_REQUEST, "invalid_well_id");
     assert_error(&app.get("/api/v1/wells/%FF").await, StatusCode::BAD_REQUEST, "bad_request");
@@ -98,6 +100,22 @@ async fn a_definition_the_factory_refuses_is_422_naming_the_field() {
     let invalid_id = app.post_json("/api/v1/wells", &well_body("W 1")).await;
     assert_error(&invalid_id, StatusCode::UNPROCESSABLE_ENTITY, "unprocessable");
     assert!(message(&invalid_id).contains("id"), "{invalid_id:?}");
+}
+
+#[tokio::test]
+async fn bad_well_data_is_422_naming_the_field() {
+    let app = TestApp::start().await;
+    let mut negative = well_body("W-1");
+    negative["well_data"] = json!({"shut_in_head": -1});
+    let answer = app.post_json("/api/v1/wells", &negative).await;
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_definition");
+    assert_eq!(message(&answer), "well W-1: well_data.shut_in_head: must be a positive number, got -1");
+    let mut unknown = well_body("W-2");
+    unknown["well_data"] = json!({"shut_in_hed": 3000});
+    let answer = app.post_json("/api/v1/wells", &unknown).await;
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "unprocessable");
+    assert!(message(&answer).contains("shut_in_hed"), "{answer:?}");
+    assert_eq!(app.get("/api/v1/wells").await.json["count"], 0);
 }
 
 #[tokio::test]
@@ -167,6 +185,25 @@ async fn telemetry_queries_that_cannot_be_read_are_400_and_limits_out_of_range_4
         let answer = app.get(&format!("{base}{query}")).await;
         assert_error(&answer, status, code);
         assert!(message(&answer).contains(named), "{query}: {answer:?}");
+    }
+}
+
+#[tokio::test]
+async fn history_ranges_that_cannot_be_read_are_400_naming_the_parameter() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    for base in ["/api/v1/wells/W-001/diagnostics?", "/api/v1/audit?"] {
+        let cases = [
+            ("from=yesterday", StatusCode::BAD_REQUEST, "bad_request", "from"),
+            ("to=2026-01-01", StatusCode::BAD_REQUEST, "bad_request", "to"),
+            ("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", StatusCode::BAD_REQUEST, "bad_request", "before"),
+            ("limit=0", StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "limit"),
+            ("params=frequency", StatusCode::BAD_REQUEST, "bad_request", "params"),
+        ];
+        for (query, status, code, named) in cases {
+            let answer = app.get(&format!("{base}{query}")).await;
+            assert_error(&answer, status, code);
+            assert!(message(&answer).contains(named), "{base}{query}: {answer:?}");
+        }
     }
 }
 

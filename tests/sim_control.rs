@@ -81,6 +81,19 @@ async fn post_trip_trips_the_well_and_counts_the_restart() {
 }
 
 #[tokio::test]
+async fn put_condition_sets_and_clears_a_process_condition() {
+    let sim = start_wells(2, Scenario::empty()).await;
+    let (status, body) = call(&sim, Method::PUT, "/wells/W-002/condition", r#"{"condition":"gas_lock"}"#).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((&body["id"], &body["condition"]), (&json!("W-002"), &json!("gas_lock")));
+    let (_, wells) = call(&sim, Method::GET, "/wells", "").await;
+    assert_eq!(wells[0]["condition"], "normal", "other wells stay healthy");
+    let (status, body) = call(&sim, Method::PUT, "/wells/2/condition", r#"{"condition":"normal"}"#).await;
+    assert_eq!((status, &body["condition"]), (StatusCode::OK, &json!("normal")));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn bad_input_and_unknown_wells_get_json_errors() {
     let sim = start_wells(2, Scenario::empty()).await;
     let cases = [
@@ -91,6 +104,8 @@ async fn bad_input_and_unknown_wells_get_json_errors() {
         (Method::PUT, "/wells/W-001/fault", r#"{"kind":"silent","code":4}"#, StatusCode::BAD_REQUEST, "invalid_fault"),
         (Method::POST, "/wells/W-001/trip", r#"{"code":"meltdown"}"#, StatusCode::BAD_REQUEST, "invalid_body"),
         (Method::POST, "/wells/W-001/trip", r#"{"code":"none"}"#, StatusCode::BAD_REQUEST, "invalid_trip"),
+        (Method::PUT, "/wells/W-001/condition", r#"{"condition":"gas_leak"}"#, StatusCode::BAD_REQUEST, "invalid_body"),
+        (Method::PUT, "/wells/W-009/condition", r#"{"condition":"solids"}"#, StatusCode::NOT_FOUND, "unknown_well"),
         (Method::GET, "/nowhere", "", StatusCode::NOT_FOUND, "not_found"),
     ];
     for (method, uri, body, want_status, want_code) in cases {

@@ -4,10 +4,12 @@
 //! and the API reads, so no read ever waits on a well's mailbox. The actor fans status changes
 //! out on a bounded broadcast channel and counts them.
 
+mod correlator;
 mod snapshot;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
@@ -15,9 +17,13 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-pub use snapshot::{DeviceCounters, LastError, LatestValues, WellSnapshot};
+pub use correlator::{Correlator, FleetSignal};
+pub use snapshot::{DeviceCounters, DiagnosticsView, LastError, LatestValues, WellSnapshot};
 
+use crate::clock::Clock;
+use crate::diagnostics::book::AlarmBook;
 use crate::domain::WellId;
+use crate::recorder::RecorderIntake;
 
 /// A change worth telling the control room about.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -125,12 +131,22 @@ pub struct FleetActor;
 
 pub struct FleetArgs {
     pub view: FleetView,
+    /// The fleet's alarm points, for the power events and gateway outages it judges.
+    pub alarms: AlarmBook,
+    /// Where fleet-level alarm changes go; none in tests that keep no history.
+    pub recorder: Option<RecorderIntake>,
+    pub clock: Arc<dyn Clock>,
 }
 
 pub struct FleetState {
     view: FleetView,
     counters: FleetCounters,
+    correlator: Correlator,
+    clock: Arc<dyn Clock>,
 }
+
+/// How often the fleet lets time act on its correlations and the alarm book.
+const TICK: Duration = Duration::from_secs(1);
 
 /// What the Fleet actor has done since start.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -139,10 +155,16 @@ pub struct FleetCounters {
     /// Events published while nobody listened (kept nowhere, by design: the snapshot has the state).
     pub events_unobserved: u64,
     pub subscribers: usize,
+    /// Alarm records the recorder could not take (counted, logged by the recorder).
+    pub records_dropped: u64,
 }
 
 pub enum FleetMsg {
     Status(StatusEvent),
+    /// A well's news for the feeder and gateway correlations.
+    Signal(FleetSignal),
+    /// Internal: let time act.
+    Tick,
     Counters(RpcReplyPort<FleetCounters>),
 }
 
@@ -151,8 +173,10 @@ impl Actor for FleetActor {
     type State = FleetState;
     type Arguments = FleetArgs;
 
-    async fn pre_start(&self, _myself: ActorRef<FleetMsg>, args: FleetArgs) -> Result<FleetState, ActorProcessingErr> {
-        Ok(FleetState { view: args.view, counters: FleetCounters::default() })
+    async fn pre_start(&self, myself: ActorRef<FleetMsg>, args: FleetArgs) -> Result<FleetState, ActorProcessingErr> {
+        myself.send_interval(TICK, || FleetMsg::Tick);
+        let correlator = Correlator::new(args.alarms, args.recorder);
+        Ok(FleetState { view: args.view, counters: FleetCounters::default(), correlator, clock: args.clock })
     }
 
     async fn handle(
@@ -168,8 +192,11 @@ impl Actor for FleetActor {
                     state.counters.events_unobserved += 1;
                 }
             }
+            FleetMsg::Signal(signal) => state.correlator.observe(signal, state.clock.now()),
+            FleetMsg::Tick => state.correlator.tick(state.clock.now()),
             FleetMsg::Counters(reply) => {
                 let mut counters = state.counters.clone();
+                counters.records_dropped = state.correlator.records_dropped;
                 counters.subscribers = state.view.events.receiver_count();
                 let _ = reply.send(counters);
             }

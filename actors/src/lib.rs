@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! Root (the service wires this up)
-//! ├── Recorder        recorder.rs   batches samples into a `Store`; bounded intake, counted overflow
+//! ├── Recorder        recorder.rs   batches samples and records into a `Store`; bounded intakes, counted overflow
 //! ├── Fleet           fleet.rs      live picture: a snapshot per well (dashmap), status broadcast
 //! └── WellSupervisor  supervisor.rs one_for_one restarts with backoff and an intensity limit
 //!     ├── Well W-001  well.rs       owns its Modbus link, poll schedule, latest values, history
@@ -18,7 +18,8 @@
 //! - [`diagnostics`]: the ISA-18.2 alarm state machine (pure, clock injected).
 //! - [`restart`]: the restart-intensity window (pure).
 //! - [`well`], [`supervisor`], [`fleet`], [`recorder`]: one actor per file.
-//! - [`store`]: the storage trait the recorder writes through; implemented by the service.
+//! - [`store`]: the storage trait the recorder writes through (samples and diagnostic records);
+//!   implemented by the service.
 //! - [`clock`]: wall-clock time, injected so tests are deterministic.
 //! - `testing` (tests and the `test-hooks` feature): a scriptable fake device and an in-memory store.
 

@@ -1,48 +1,50 @@
-//! The Recorder actor: the historian's intake. Wells submit samples into a bounded queue; the
-//! recorder writes them to the [`Store`] in batches, flushed by size or age, whichever comes
-//! first. A full queue makes a well wait briefly, then the sample is counted as dropped:
-//! overflow is never silent. A final [`RecorderMsg::Flush`] drains everything on shutdown.
+//! The Recorder actor: the historian's intake. Wells submit samples, and diagnostics, the
+//! fleet and HTTP handlers submit [`Record`]s, each kind into its own bounded queue; the
+//! recorder writes each kind to the [`Store`] in its own batches, flushed by size or age,
+//! whichever comes first. A failed batch is held and retried while the store is unavailable.
+//! A full queue makes a submitter wait briefly, then the item is counted as dropped: overflow
+//! is never silent. A final [`RecorderMsg::Flush`] drains both queues on shutdown.
+//!
+//! - `intake.rs`: the submit handle and the counters it shares with the actor.
+//! - `lane.rs`: one queue's batching and retries; the actor runs one lane per kind.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+mod intake;
+mod lane;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::Serialize;
 use tokio::sync::mpsc;
-use tokio::time::{timeout, timeout_at, Instant};
-use tracing::{error, warn};
+use tokio::time::Instant;
 
 use crate::domain::Sample;
-use crate::store::{Store, StoreError};
+use crate::store::{Record, Store, StoreError};
+use intake::LaneStats;
+use lane::{Lane, Storable};
 
-/// The longest the actor waits for samples before it looks at its mailbox again.
+pub use intake::{RecorderIntake, Submitted};
+
+/// The longest the actor waits for samples or records before it looks at its mailbox again.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
 
-/// When batches are written.
+/// Room for records when the configuration names none: a feeder-wide power event raises a
+/// diagnosis, an alarm state and a journal entry for each of its wells at once.
+pub const DEFAULT_RECORD_CAPACITY: usize = 4_096;
+
+/// When batches are written. Samples and records each follow it in their own batches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlushPolicy {
-    /// Write when this many samples are waiting.
+    /// Write when this many samples (or records) are waiting.
     pub batch_size: usize,
-    /// Write when the oldest waiting sample is this old.
+    /// Write when the oldest waiting sample (or record) is this old.
     pub max_age: Duration,
     /// Wait this long before retrying a failed write.
     pub retry_delay: Duration,
 }
 
-/// Counters shared by the intake handles and the actor.
-#[derive(Debug, Default)]
-struct Stats {
-    queued: AtomicU64,
-    waited: AtomicU64,
-    dropped: AtomicU64,
-    written: AtomicU64,
-    batches: AtomicU64,
-    write_failures: AtomicU64,
-    rejected: AtomicU64,
-}
-
-/// What the recorder has done, for the API and tests.
+/// What the recorder has done, for the API and tests. The unprefixed counters are samples'.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RecorderSnapshot {
     /// Samples accepted into the queue.
@@ -61,85 +63,69 @@ pub struct RecorderSnapshot {
     pub queue_capacity: usize,
     /// Samples taken from the queue but not yet written.
     pub pending: usize,
+    /// Records accepted into their queue.
+    pub records_queued: u64,
+    /// Record submissions that found their queue full and waited.
+    pub records_waited: u64,
+    /// Records refused because their queue stayed full: counted, never silent.
+    pub records_dropped: u64,
+    pub records_written: u64,
+    pub record_batches: u64,
+    pub record_write_failures: u64,
+    /// Records refused as invalid (by the recorder before batching, or by the store), counted
+    /// and logged.
+    pub records_rejected: u64,
+    /// Records in their queue now.
+    pub record_queue_depth: usize,
+    pub record_queue_capacity: usize,
+    /// Records taken from their queue but not yet written.
+    pub records_pending: usize,
+    /// The latest write failure, of either kind.
     pub last_error: Option<String>,
 }
 
-/// Whether a submitted sample made it into the queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Submitted {
-    Queued,
-    Dropped,
+/// Creates the two bounded queues (`capacity` samples, `record_capacity` records): the intake
+/// for submitters and the arguments for the actor.
+pub fn recorder_queue(
+    store: Arc<dyn Store>,
+    capacity: usize,
+    record_capacity: usize,
+    policy: FlushPolicy,
+) -> (RecorderIntake, RecorderArgs) {
+    let (sample_tx, samples) = lane(capacity);
+    let (record_tx, records) = lane(record_capacity);
+    let intake = RecorderIntake::new((sample_tx, samples.stats.clone()), (record_tx, records.stats.clone()));
+    (intake, RecorderArgs { store, policy, samples, records })
 }
 
-/// The handle wells submit through. Cheap to clone.
-#[derive(Clone)]
-pub struct RecorderIntake {
-    queue: mpsc::Sender<Sample>,
-    stats: Arc<Stats>,
-}
-
-impl RecorderIntake {
-    /// Queues a sample, waiting at most `patience` for room.
-    pub async fn submit(&self, sample: Sample, patience: Duration) -> Submitted {
-        let outcome = match self.queue.try_send(sample) {
-            Ok(()) => Submitted::Queued,
-            Err(mpsc::error::TrySendError::Full(sample)) => {
-                self.stats.waited.fetch_add(1, Ordering::Relaxed);
-                match timeout(patience, self.queue.send(sample)).await {
-                    Ok(Ok(())) => Submitted::Queued,
-                    _ => Submitted::Dropped,
-                }
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => Submitted::Dropped,
-        };
-        match outcome {
-            Submitted::Queued => {
-                self.stats.queued.fetch_add(1, Ordering::Relaxed);
-            }
-            Submitted::Dropped => {
-                let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-                // Loud at first, then at every power of two, so an overflow is seen but not a flood.
-                if dropped.is_power_of_two() {
-                    warn!(dropped, "recorder queue full: samples dropped (counted)");
-                }
-            }
-        }
-        outcome
-    }
-}
-
-/// Creates the bounded queue: the intake for wells and the arguments for the actor.
-pub fn recorder_queue(store: Arc<dyn Store>, capacity: usize, policy: FlushPolicy) -> (RecorderIntake, RecorderArgs) {
-    let (queue, intake) = mpsc::channel(capacity.max(1));
-    let stats = Arc::new(Stats::default());
-    let handle = RecorderIntake { queue, stats: stats.clone() };
-    let args = RecorderArgs { store, intake, policy, stats, capacity: capacity.max(1) };
-    (handle, args)
+fn lane<T: Storable>(capacity: usize) -> (mpsc::Sender<T>, Lane<T>) {
+    let capacity = capacity.max(1);
+    let (sender, receiver) = mpsc::channel(capacity);
+    (sender, Lane::new(receiver, Arc::new(LaneStats::default()), capacity))
 }
 
 pub struct RecorderActor;
 
 pub struct RecorderArgs {
     store: Arc<dyn Store>,
-    intake: mpsc::Receiver<Sample>,
     policy: FlushPolicy,
-    stats: Arc<Stats>,
-    capacity: usize,
+    samples: Lane<Sample>,
+    records: Lane<Record>,
 }
 
 pub struct RecorderState {
-    args: RecorderArgs,
-    batch: Vec<Sample>,
-    /// When the oldest sample of `batch` was taken.
-    batch_since: Option<Instant>,
-    retry_at: Option<Instant>,
+    store: Arc<dyn Store>,
+    policy: FlushPolicy,
+    samples: Lane<Sample>,
+    records: Lane<Record>,
     last_error: Option<String>,
 }
 
 pub enum RecorderMsg {
-    /// Internal: take samples from the queue and write when a batch is due.
+    /// Internal: take from the queues and write the batches that are due.
     Pull,
-    /// Write everything queued so far; replies with the samples written by this flush.
+    /// Write everything queued so far, records and samples; replies with the samples written
+    /// by this flush (the records written show in the snapshot).
     Flush(RpcReplyPort<u64>),
     Snapshot(RpcReplyPort<RecorderSnapshot>),
 }
@@ -155,8 +141,8 @@ impl Actor for RecorderActor {
         args: RecorderArgs,
     ) -> Result<RecorderState, ActorProcessingErr> {
         myself.send_message(RecorderMsg::Pull)?;
-        let batch = Vec::with_capacity(args.policy.batch_size);
-        Ok(RecorderState { args, batch, batch_since: None, retry_at: None, last_error: None })
+        let RecorderArgs { store, policy, samples, records } = args;
+        Ok(RecorderState { store, policy, samples, records, last_error: None })
     }
 
     async fn handle(
@@ -182,126 +168,100 @@ impl Actor for RecorderActor {
     }
 }
 
+/// What one wait of [`RecorderState::pull`] brought.
+enum Arrived {
+    Sample(Sample),
+    Record(Record),
+    Nothing,
+}
+
 impl RecorderState {
-    /// Waits for samples until the batch is due, then writes it.
+    /// Waits for samples or records until a batch is due, then writes what is due.
     async fn pull(&mut self) {
-        if let Some(retry_at) = self.retry_at {
-            // While the store fails, hold the batch and let the bounded queue push back.
-            tokio::time::sleep_until(retry_at.min(Instant::now() + IDLE_WAIT)).await;
-            if Instant::now() >= retry_at {
-                self.write_batch().await;
-            }
-            return;
-        }
+        let policy = self.policy;
         // Never wait past IDLE_WAIT: a flush or snapshot request may be waiting behind us.
         let idle = Instant::now() + IDLE_WAIT;
-        let deadline = self.batch_since.map_or(idle, |since| (since + self.args.policy.max_age).min(idle));
-        if let Ok(Some(sample)) = timeout_at(deadline, self.args.intake.recv()).await {
-            self.take(sample);
-            while self.batch.len() < self.args.policy.batch_size {
-                match self.args.intake.try_recv() {
-                    Ok(sample) => self.take(sample),
-                    Err(_) => break,
-                }
-            }
+        let deadline = [self.samples.deadline(&policy), self.records.deadline(&policy)]
+            .into_iter()
+            .flatten()
+            .fold(idle, Instant::min);
+        let take_samples = self.samples.accepting(&policy);
+        let take_records = self.records.accepting(&policy);
+        // A lane whose queue is closed answers `None`; its branch is then off until the deadline.
+        let arrived = tokio::select! {
+            Some(record) = self.records.recv(), if take_records => Arrived::Record(record),
+            Some(sample) = self.samples.recv(), if take_samples => Arrived::Sample(sample),
+            () = tokio::time::sleep_until(deadline) => Arrived::Nothing,
+        };
+        match arrived {
+            Arrived::Sample(sample) => self.samples.take(sample),
+            Arrived::Record(record) => self.records.take(record),
+            Arrived::Nothing => {}
         }
-        let aged = self.batch_since.is_some_and(|since| since.elapsed() >= self.args.policy.max_age);
-        if self.batch.len() >= self.args.policy.batch_size || aged {
-            self.write_batch().await;
-        }
+        self.fill_accepting();
+        self.write_due().await;
     }
 
-    fn take(&mut self, sample: Sample) {
-        self.batch_since.get_or_insert_with(Instant::now);
-        self.batch.push(sample);
-    }
-
-    /// Writes the held batch; on failure keeps it for a retry.
-    async fn write_batch(&mut self) -> bool {
-        if self.batch.is_empty() {
-            self.retry_at = None;
-            return true;
+    /// Takes what is already queued into each lane that is not holding a failed batch.
+    fn fill_accepting(&mut self) {
+        if self.records.accepting(&self.policy) {
+            self.records.fill(&self.policy);
         }
-        let stats = &self.args.stats;
-        match self.args.store.write_samples(&self.batch).await {
-            Ok(()) => {
-                stats.written.fetch_add(self.batch.len() as u64, Ordering::Relaxed);
-                stats.batches.fetch_add(1, Ordering::Relaxed);
-                self.clear_batch();
-                true
-            }
-            Err(StoreError::Rejected(reason)) => {
-                error!(samples = self.batch.len(), %reason, "store rejected a batch; samples counted as rejected");
-                stats.rejected.fetch_add(self.batch.len() as u64, Ordering::Relaxed);
-                self.last_error = Some(reason);
-                self.clear_batch();
-                false
-            }
-            Err(StoreError::Unavailable(reason)) => {
-                warn!(samples = self.batch.len(), %reason, "store write failed; will retry");
-                stats.write_failures.fetch_add(1, Ordering::Relaxed);
-                self.last_error = Some(reason);
-                self.retry_at = Some(Instant::now() + self.args.policy.retry_delay);
-                false
-            }
+        if self.samples.accepting(&self.policy) {
+            self.samples.fill(&self.policy);
         }
     }
 
-    fn clear_batch(&mut self) {
-        self.batch.clear();
-        self.batch_since = None;
-        self.retry_at = None;
+    /// Writes each lane's batch when it is due, records first.
+    async fn write_due(&mut self) {
+        let now = Instant::now();
+        if self.records.due(&self.policy, now) {
+            Self::note(&mut self.last_error, self.records.write(self.store.as_ref(), &self.policy).await);
+        }
+        if self.samples.due(&self.policy, now) {
+            Self::note(&mut self.last_error, self.samples.write(self.store.as_ref(), &self.policy).await);
+        }
     }
 
-    /// Drains the queue into the store. Retries a failing store up to ten times per batch, so a
-    /// shutdown cannot hang on a dead database; whatever is left is logged with its count.
+    /// Keeps a failed write's reason for the snapshot.
+    fn note(last_error: &mut Option<String>, result: Result<(), StoreError>) {
+        if let Err(StoreError::Rejected(reason) | StoreError::Unavailable(reason)) = result {
+            *last_error = Some(reason);
+        }
+    }
+
+    /// Drains both queues into the store, records first (fewer, and the ones an operator
+    /// misses). Returns the samples written by this flush.
     async fn flush_all(&mut self) -> u64 {
-        let before = self.args.stats.written.load(Ordering::Relaxed);
-        loop {
-            while self.batch.len() < self.args.policy.batch_size {
-                match self.args.intake.try_recv() {
-                    Ok(sample) => self.take(sample),
-                    Err(_) => break,
-                }
-            }
-            if self.batch.is_empty() {
-                break;
-            }
-            if !self.write_with_retries(10).await {
-                let left = self.batch.len() + self.args.intake.len();
-                error!(samples = left, "flush gave up: the store stayed unavailable");
-                break;
-            }
-        }
-        self.args.stats.written.load(Ordering::Relaxed) - before
-    }
-
-    async fn write_with_retries(&mut self, attempts: u32) -> bool {
-        for _ in 0..attempts {
-            if self.write_batch().await {
-                return true;
-            }
-            if self.retry_at.is_none() {
-                return true; // rejected: counted, and retrying cannot help
-            }
-            tokio::time::sleep(self.args.policy.retry_delay).await;
-        }
-        false
+        let before = LaneStats::get(&self.samples.stats.written);
+        self.records.drain(self.store.as_ref(), &self.policy, &mut self.last_error).await;
+        self.samples.drain(self.store.as_ref(), &self.policy, &mut self.last_error).await;
+        LaneStats::get(&self.samples.stats.written) - before
     }
 
     fn snapshot(&self) -> RecorderSnapshot {
-        let stats = &self.args.stats;
+        let (samples, records) = (&self.samples.stats, &self.records.stats);
         RecorderSnapshot {
-            queued: stats.queued.load(Ordering::Relaxed),
-            waited: stats.waited.load(Ordering::Relaxed),
-            dropped: stats.dropped.load(Ordering::Relaxed),
-            written: stats.written.load(Ordering::Relaxed),
-            batches: stats.batches.load(Ordering::Relaxed),
-            write_failures: stats.write_failures.load(Ordering::Relaxed),
-            rejected: stats.rejected.load(Ordering::Relaxed),
-            queue_depth: self.args.intake.len(),
-            queue_capacity: self.args.capacity,
-            pending: self.batch.len(),
+            queued: LaneStats::get(&samples.queued),
+            waited: LaneStats::get(&samples.waited),
+            dropped: LaneStats::get(&samples.dropped),
+            written: LaneStats::get(&samples.written),
+            batches: LaneStats::get(&samples.batches),
+            write_failures: LaneStats::get(&samples.write_failures),
+            rejected: LaneStats::get(&samples.rejected),
+            queue_depth: self.samples.depth(),
+            queue_capacity: self.samples.capacity,
+            pending: self.samples.pending(),
+            records_queued: LaneStats::get(&records.queued),
+            records_waited: LaneStats::get(&records.waited),
+            records_dropped: LaneStats::get(&records.dropped),
+            records_written: LaneStats::get(&records.written),
+            record_batches: LaneStats::get(&records.batches),
+            record_write_failures: LaneStats::get(&records.write_failures),
+            records_rejected: LaneStats::get(&records.rejected),
+            record_queue_depth: self.records.depth(),
+            record_queue_capacity: self.records.capacity,
+            records_pending: self.records.pending(),
             last_error: self.last_error.clone(),
         }
     }

@@ -1,4 +1,5 @@
-//! Recorder batching, back-pressure, counted overflow, retries and the final flush.
+//! Recorder batching, back-pressure, counted overflow, retries and the final flush, for
+//! samples and for records.
 
 use std::time::Duration;
 
@@ -6,7 +7,9 @@ use chrono::{TimeZone, Utc};
 use ractor::call_t;
 
 use super::*;
+use crate::diagnostics::AuditEntry;
 use crate::domain::{Parameter, WellId};
+use crate::store::StoredBaseline;
 use crate::testing::MemoryStore;
 
 fn sample(n: i64) -> Sample {
@@ -21,7 +24,16 @@ fn policy(batch_size: usize) -> FlushPolicy {
 }
 
 async fn start(store: &MemoryStore, capacity: usize, batch_size: usize) -> (RecorderIntake, ActorRef<RecorderMsg>) {
-    let (intake, args) = recorder_queue(Arc::new(store.clone()), capacity, policy(batch_size));
+    start_with(store, (capacity, capacity), policy(batch_size)).await
+}
+
+/// Starts a recorder with `(sample, record)` queue capacities.
+async fn start_with(
+    store: &MemoryStore,
+    (capacity, record_capacity): (usize, usize),
+    policy: FlushPolicy,
+) -> (RecorderIntake, ActorRef<RecorderMsg>) {
+    let (intake, args) = recorder_queue(Arc::new(store.clone()), capacity, record_capacity, policy);
     let (actor, _) = Actor::spawn(None, RecorderActor, args).await.unwrap_or_else(|e| panic!("{e}"));
     (intake, actor)
 }
@@ -104,13 +116,136 @@ async fn flush_drains_everything_queued() {
 #[tokio::test(start_paused = true)]
 async fn a_flush_is_answered_promptly_while_a_partial_batch_ages() {
     let store = MemoryStore::default();
-    let (intake, args) =
-        recorder_queue(Arc::new(store.clone()), 100, FlushPolicy { max_age: Duration::from_secs(3600), ..policy(50) });
-    let (actor, _) = Actor::spawn(None, RecorderActor, args).await.unwrap_or_else(|e| panic!("{e}"));
+    let (intake, actor) =
+        start_with(&store, (100, 100), FlushPolicy { max_age: Duration::from_secs(3600), ..policy(50) }).await;
     intake.submit(sample(1), Duration::ZERO).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = tokio::time::Instant::now();
     let flushed = call_t!(actor, RecorderMsg::Flush, 1_000);
     assert_eq!(flushed.ok(), Some(1));
     assert!(started.elapsed() <= Duration::from_millis(200), "the flush waited behind an hour-long batch");
+}
+
+fn audit(n: i64) -> Record {
+    Record::Audit(AuditEntry {
+        at: Utc.timestamp_opt(n, 0).single().unwrap_or_default(),
+        actor: "10.0.0.7".into(),
+        action: "ack".into(),
+        target: format!("W-1:alarm_{n}"),
+        reason: None,
+        before: Some("unacknowledged".into()),
+        after: Some("acknowledged".into()),
+    })
+}
+
+/// The audit targets the store holds, oldest first.
+async fn audited(store: &MemoryStore) -> Vec<String> {
+    let (from, to) = (Utc.timestamp_opt(0, 0).single().unwrap_or_default(), Utc::now());
+    let entries = store.read_audit(from, to, usize::MAX).await.unwrap_or_else(|e| panic!("{e}"));
+    entries.into_iter().map(|entry| entry.target).collect()
+}
+
+fn targets(range: std::ops::Range<i64>) -> Vec<String> {
+    range.map(|n| format!("W-1:alarm_{n}")).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn records_are_written_in_batches_of_their_own() {
+    let store = MemoryStore::default();
+    let (intake, actor) = start(&store, 1_000, 5).await;
+    for n in 0..12 {
+        assert_eq!(intake.submit_record(audit(n), Duration::ZERO).await, Submitted::Queued);
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(audited(&store).await, targets(0..10), "two full batches, the rest waits for its age");
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(audited(&store).await, targets(0..12));
+    let seen = snapshot(&actor).await;
+    assert_eq!((seen.records_queued, seen.records_written, seen.record_batches), (12, 12, 3));
+    assert_eq!((seen.written, seen.batches), (0, 0), "no sample batch was written for records");
+}
+
+#[tokio::test(start_paused = true)]
+async fn records_are_held_and_retried_while_the_store_fails() {
+    let store = MemoryStore::default();
+    store.set_failing(true);
+    let (intake, actor) = start(&store, 100, 10).await;
+    for n in 0..10 {
+        assert_eq!(intake.try_submit_record(audit(n)), Submitted::Queued);
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let seen = snapshot(&actor).await;
+    assert_eq!((seen.records_pending, seen.records_written, seen.records_dropped), (10, 0, 0), "{seen:?}");
+    assert!(seen.record_write_failures >= 2 && seen.last_error.is_some(), "{seen:?}");
+    store.set_failing(false);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(audited(&store).await, targets(0..10), "in order, once each");
+    assert_eq!(snapshot(&actor).await.records_pending, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_record_queue_pushes_back_then_counts_drops() {
+    let store = MemoryStore::default();
+    store.set_failing(true);
+    let (intake, actor) = start_with(&store, (1_000, 5), policy(5)).await;
+    let mut outcomes = Vec::new();
+    for n in 0..20 {
+        outcomes.push(intake.submit_record(audit(n), Duration::from_millis(50)).await);
+    }
+    outcomes.push(intake.try_submit_record(audit(20)));
+    let dropped = outcomes.iter().filter(|o| **o == Submitted::Dropped).count() as u64;
+    assert!(dropped > 0 && outcomes.last() == Some(&Submitted::Dropped), "{outcomes:?}");
+    let seen = snapshot(&actor).await;
+    assert_eq!(seen.records_dropped, dropped);
+    assert_eq!(seen.records_queued + seen.records_dropped, 21, "every submission is accounted for: {seen:?}");
+    assert!(seen.records_waited >= dropped - 1 && seen.record_write_failures >= 1, "{seen:?}");
+    assert_eq!((seen.queued, seen.dropped), (0, 0), "the sample counters are apart");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_sample_queue_does_not_keep_records_out() {
+    let store = MemoryStore::default();
+    store.set_failing(true);
+    let (intake, actor) = start_with(&store, (5, 100), policy(5)).await;
+    for n in 0..20 {
+        intake.submit(sample(n), Duration::ZERO).await;
+    }
+    assert!(snapshot(&actor).await.dropped > 0, "the sample queue should be full");
+    assert_eq!(intake.try_submit_record(audit(1)), Submitted::Queued);
+    store.set_failing(false);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(audited(&store).await, targets(1..2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invalid_record_is_rejected_alone() {
+    let store = MemoryStore::default();
+    let (intake, actor) = start(&store, 100, 2).await;
+    let well_id = WellId::new("W-1").unwrap_or_else(|e| panic!("{e}"));
+    let broken = StoredBaseline { well_id, at: Utc::now(), state: "not json".into() };
+    intake.submit_record(audit(1), Duration::ZERO).await;
+    intake.submit_record(Record::Baseline(broken), Duration::ZERO).await;
+    intake.submit_record(audit(2), Duration::ZERO).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(audited(&store).await, targets(1..3), "the good records of the batch are written");
+    let seen = snapshot(&actor).await;
+    assert_eq!((seen.records_queued, seen.records_rejected, seen.records_written), (3, 1, 2), "{seen:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn flush_drains_records_and_samples() {
+    let store = MemoryStore::default();
+    let hour = FlushPolicy { max_age: Duration::from_secs(3600), ..policy(1_000) };
+    let (intake, actor) = start_with(&store, (10_000, 10_000), hour).await;
+    for n in 0..2_500 {
+        intake.submit_record(audit(n), Duration::ZERO).await;
+        intake.submit(sample(n), Duration::ZERO).await;
+    }
+    let flushed = call_t!(actor, RecorderMsg::Flush, 5_000).unwrap_or(0);
+    assert_eq!(audited(&store).await, targets(0..2_500));
+    assert_eq!(store.samples().len(), 2_500);
+    assert!(flushed <= 2_500);
+    let seen = snapshot(&actor).await;
+    assert_eq!((seen.records_written, seen.record_queue_depth, seen.records_pending), (2_500, 0, 0));
+    assert_eq!((seen.written, seen.queue_depth, seen.pending), (2_500, 0, 0));
 }

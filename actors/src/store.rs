@@ -1,9 +1,14 @@
 //! The storage seam: what the recorder and the API need from a historian. The service
 //! implements it for SQLite and PostgreSQL; this crate knows no SQL.
+//!
+//! Two kinds of writes: telemetry [`Sample`]s, many and cheap, and [`Record`]s, the few things
+//! diagnostics leave behind (diagnosis history, alarm states, the alarm journal, the operator
+//! audit, learned baselines). The recorder batches each kind through its own queue.
 
 use chrono::{DateTime, Utc};
 
 use crate::device::link::BoxFuture;
+use crate::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord, Source};
 use crate::domain::{Parameter, Sample, WellId};
 
 /// A storage failure. `Unavailable` is worth retrying; `Rejected` is not.
@@ -37,7 +42,89 @@ pub struct StoredWell {
     pub definition: String,
 }
 
+/// A well's learned running baseline (esp-domain §1.2), kept so learning survives a restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBaseline {
+    pub well_id: WellId,
+    /// When the baseline was last updated.
+    pub at: DateTime<Utc>,
+    /// The baseline as diagnostics serialise it (JSON); the store only checks that it is JSON.
+    pub state: String,
+}
+
+/// What the historian keeps besides samples.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Record {
+    /// A diagnosis raised or cleared: appended to the history.
+    Diagnosis(DiagnosisRecord),
+    /// The latest state of one alarm point: replaces the point's earlier state (by alarm id).
+    AlarmState(AlarmRecord),
+    /// An automatic or operator state change of one alarm: appended.
+    Journal(AlarmJournalEntry),
+    /// An operator action: appended, and never changed afterwards.
+    Audit(AuditEntry),
+    /// A well's baseline: replaces the well's earlier baseline (by well id).
+    Baseline(StoredBaseline),
+}
+
+impl Record {
+    /// The record's kind, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Record::Diagnosis(_) => "diagnosis",
+            Record::AlarmState(_) => "alarm_state",
+            Record::Journal(_) => "journal",
+            Record::Audit(_) => "audit",
+            Record::Baseline(_) => "baseline",
+        }
+    }
+
+    /// Refuses what no backend can store faithfully: a number that is not finite (JSON has
+    /// none, SQL stores NaN as NULL) or a baseline that is not JSON. Every backend calls this
+    /// before it writes, so all of them refuse the same records.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        let finite = match self {
+            Record::Diagnosis(diagnosis) => {
+                diagnosis.confidence.is_finite()
+                    && diagnosis.evidence.iter().all(|e| {
+                        e.value.is_finite()
+                            && e.limit.is_none_or(f64::is_finite)
+                            && e.baseline.is_none_or(f64::is_finite)
+                    })
+            }
+            Record::Baseline(baseline) => {
+                if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&baseline.state) {
+                    let well_id = &baseline.well_id;
+                    return Err(StoreError::Rejected(format!("baseline of {well_id} is not json: {error}")));
+                }
+                true
+            }
+            Record::AlarmState(_) | Record::Journal(_) | Record::Audit(_) => true,
+        };
+        if !finite {
+            return Err(StoreError::Rejected(format!("{} record holds a number that is not finite", self.kind())));
+        }
+        Ok(())
+    }
+}
+
+/// The diagnosis history of one source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiagnosisQuery {
+    pub source: Source,
+    /// Inclusive start.
+    pub from: DateTime<Utc>,
+    /// Exclusive end.
+    pub to: DateTime<Utc>,
+    /// The most entries to return, oldest first.
+    pub limit: usize,
+}
+
 /// A historian backend.
+///
+/// The timestamps a backend queries by (`Sample::at`, a record's `at`, `updated_at`) are kept
+/// to the millisecond; everything else reads back exactly as written. Entries with equal
+/// timestamps read back in the order they were written.
 pub trait Store: Send + Sync + 'static {
     /// Writes a batch in one transaction: all of it or none of it.
     fn write_samples<'a>(&'a self, samples: &'a [Sample]) -> BoxFuture<'a, Result<(), StoreError>>;
@@ -56,6 +143,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every well added at run time and not removed since.
     fn load_wells(&self) -> BoxFuture<'_, Result<Vec<StoredWell>, StoreError>>;
+
+    /// Writes records in one transaction, in order: all of them or none of them. A later
+    /// [`Record::AlarmState`] or [`Record::Baseline`] replaces the earlier one with its key.
+    fn write_records<'a>(&'a self, records: &'a [Record]) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// One source's diagnosis history in `[from, to)`, oldest first, at most `limit`.
+    fn read_diagnoses<'a>(
+        &'a self,
+        query: &'a DiagnosisQuery,
+    ) -> BoxFuture<'a, Result<Vec<DiagnosisRecord>, StoreError>>;
+
+    /// The latest persisted state of every alarm point, by alarm id.
+    fn load_alarms(&self) -> BoxFuture<'_, Result<Vec<AlarmRecord>, StoreError>>;
+
+    /// Alarm journal entries in `[from, to)`, oldest first, at most `limit`.
+    fn read_alarm_journal(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>>;
+
+    /// Audit entries in `[from, to)`, oldest first, at most `limit`.
+    fn read_audit(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>>;
+
+    /// Every stored baseline, by well id.
+    fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>>;
 
     /// Whether the store answers now (readiness).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;

@@ -199,13 +199,14 @@ impl SupervisorState {
             return Err(SupervisorError::Duplicate(spec.id));
         }
         let endpoint = spec.endpoint.to_string();
-        let snapshot = WellSnapshot::new(
+        let mut snapshot = WellSnapshot::new(
             spec.id.clone(),
             spec.name.clone(),
             spec.profile.name.clone(),
             endpoint,
             spec.poll.history,
         );
+        snapshot.well_data = (*spec.well_data).clone();
         if !self.context.fleet.insert(snapshot) {
             return Err(SupervisorError::Duplicate(spec.id));
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use ractor::call_t;
 
 use super::*;
-use crate::domain::ConnectionState;
+use crate::domain::{ConnectionState, WellData};
 use crate::testing::tree::{spec, TestTree};
 use crate::well::PollSettings;
 
@@ -118,8 +118,10 @@ async fn counters_and_history_survive_an_actor_restart() {
 #[tokio::test(start_paused = true)]
 async fn wells_are_added_and_removed_at_run_time() {
     let tree = tree().await;
-    tree.add(spec("W-2", PollSettings::default())).await;
+    let well_data = WellData { feeder_id: Some("F-1".into()), ..WellData::default() };
+    tree.add(spec("W-2", PollSettings::default()).with_well_data(well_data.clone())).await;
     tree.until(3 * SECOND, "W-2 online", |t| t.well("W-2", |w| w.connection) == Some(ConnectionState::Online)).await;
+    assert_eq!(tree.well("W-2", |w| w.well_data.clone()), Some(well_data), "the fleet view shows the static data");
 
     let duplicate = call_t!(tree.supervisor, SupervisorMsg::Add, 1_000, spec("W-2", PollSettings::default()));
     assert_eq!(duplicate.ok(), Some(Err(SupervisorError::Duplicate(id("W-2")))));

@@ -2,18 +2,19 @@
 //! device behind the `Connector` seam, and an in-memory `Store`. Built only for tests and
 //! with the `test-hooks` feature.
 
+mod memory_store;
+mod records;
+
 use std::future::pending;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
 
 use crate::device::codec::encode;
 use crate::device::link::BoxFuture;
 use crate::device::{Connector, DeviceError, Endpoint, FunctionCode, Link, Profile};
-use crate::domain::{Parameter, Sample, WellId};
-use crate::store::{Store, StoreError, StoredWell, TelemetryQuery};
+use crate::domain::Parameter;
+
+pub use memory_store::MemoryStore;
 
 /// What the fake device does, switchable while wells poll it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,108 +131,6 @@ impl Link for FakeLink {
     }
 }
 
-/// An in-memory store that can be told to fail, for recorder and API tests.
-#[derive(Clone, Default)]
-pub struct MemoryStore {
-    samples: Arc<Mutex<Vec<Sample>>>,
-    wells: Arc<Mutex<Vec<StoredWell>>>,
-    failing: Arc<Mutex<bool>>,
-    /// How long every write takes, to exercise back-pressure.
-    write_delay: Arc<Mutex<Duration>>,
-}
-
-impl MemoryStore {
-    pub fn samples(&self) -> Vec<Sample> {
-        self.samples.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// While set, every call answers `Unavailable`.
-    pub fn set_failing(&self, failing: bool) {
-        *self.failing.lock().unwrap_or_else(PoisonError::into_inner) = failing;
-    }
-
-    pub fn set_write_delay(&self, delay: Duration) {
-        *self.write_delay.lock().unwrap_or_else(PoisonError::into_inner) = delay;
-    }
-
-    fn check(&self) -> Result<(), StoreError> {
-        if *self.failing.lock().unwrap_or_else(PoisonError::into_inner) {
-            return Err(StoreError::Unavailable("memory store set to fail".into()));
-        }
-        Ok(())
-    }
-}
-
-fn in_range(sample: &Sample, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
-    sample.at >= from && sample.at < to
-}
-
-impl Store for MemoryStore {
-    fn write_samples<'a>(&'a self, samples: &'a [Sample]) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let delay = *self.write_delay.lock().unwrap_or_else(PoisonError::into_inner);
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            self.check()?;
-            self.samples.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(samples);
-            Ok(())
-        })
-    }
-
-    fn read_telemetry<'a>(&'a self, query: &'a TelemetryQuery) -> BoxFuture<'a, Result<Vec<Sample>, StoreError>> {
-        Box::pin(async move {
-            self.check()?;
-            let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut found: Vec<Sample> = samples
-                .iter()
-                .filter(|s| s.well_id == query.well_id && in_range(s, query.from, query.to))
-                .cloned()
-                .collect();
-            found.sort_by_key(|s| s.at);
-            found.truncate(query.limit);
-            Ok(found)
-        })
-    }
-
-    fn count_samples<'a>(&'a self, well_id: Option<&'a WellId>) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move {
-            self.check()?;
-            let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
-            Ok(samples.iter().filter(|s| well_id.is_none_or(|id| &s.well_id == id)).count() as u64)
-        })
-    }
-
-    fn save_well<'a>(&'a self, well: &'a StoredWell) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            self.check()?;
-            let mut wells = self.wells.lock().unwrap_or_else(PoisonError::into_inner);
-            wells.retain(|w| w.id != well.id);
-            wells.push(well.clone());
-            Ok(())
-        })
-    }
-
-    fn delete_well<'a>(&'a self, well_id: &'a WellId) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            self.check()?;
-            self.wells.lock().unwrap_or_else(PoisonError::into_inner).retain(|w| &w.id != well_id);
-            Ok(())
-        })
-    }
-
-    fn load_wells(&self) -> BoxFuture<'_, Result<Vec<StoredWell>, StoreError>> {
-        Box::pin(async move {
-            self.check()?;
-            Ok(self.wells.lock().unwrap_or_else(PoisonError::into_inner).clone())
-        })
-    }
-
-    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(async move { self.check() })
-    }
-}
-
 /// A whole supervision tree over a [`FakeDevice`] and a [`MemoryStore`], for actor tests.
 pub mod tree {
     use std::sync::Arc;
@@ -242,9 +141,12 @@ pub mod tree {
     use super::{FakeDevice, MemoryStore};
     use crate::clock::TokioClock;
     use crate::device::{Endpoint, Profile};
+    use crate::diagnostics::book::AlarmBook;
     use crate::domain::{Parameter, WellId};
     use crate::fleet::{FleetActor, FleetArgs, FleetMsg, FleetView, WellSnapshot};
-    use crate::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderIntake, RecorderMsg};
+    use crate::recorder::{
+        recorder_queue, FlushPolicy, RecorderActor, RecorderIntake, RecorderMsg, DEFAULT_RECORD_CAPACITY,
+    };
     use crate::supervisor::{RestartPolicy, SupervisorArgs, SupervisorMsg, WellSupervisor};
     use crate::well::{PollSettings, WellContext, WellSpec};
 
@@ -282,6 +184,7 @@ pub mod tree {
         pub recorder: ActorRef<RecorderMsg>,
         pub intake: RecorderIntake,
         pub supervisor: ActorRef<SupervisorMsg>,
+        pub alarms: AlarmBook,
     }
 
     impl TestTree {
@@ -298,23 +201,34 @@ pub mod tree {
                 max_age: Duration::from_millis(500),
                 retry_delay: Duration::from_millis(200),
             };
-            let (intake, args) = recorder_queue(Arc::new(store.clone()), capacity, flush);
+            let (intake, args) = recorder_queue(Arc::new(store.clone()), capacity, DEFAULT_RECORD_CAPACITY, flush);
             let (recorder, _) = Actor::spawn(None, RecorderActor, args).await.unwrap_or_else(|e| panic!("{e}"));
             let fleet = FleetView::new(1024);
-            let (fleet_actor, _) = Actor::spawn(None, FleetActor, FleetArgs { view: fleet.clone() })
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
+            let alarms = AlarmBook::new(chrono::Utc::now());
+            let (fleet_actor, _) = Actor::spawn(
+                None,
+                FleetActor,
+                FleetArgs {
+                    view: fleet.clone(),
+                    alarms: alarms.clone(),
+                    recorder: Some(intake.clone()),
+                    clock: Arc::new(TokioClock::new()),
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
             let context = WellContext {
                 connector: Arc::new(device.clone()),
                 fleet: fleet.clone(),
                 fleet_actor: fleet_actor.clone(),
                 recorder: intake.clone(),
                 clock: Arc::new(TokioClock::new()),
+                alarms: alarms.clone(),
             };
             let (supervisor, _) = Actor::spawn(None, WellSupervisor, SupervisorArgs { context, policy })
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
-            TestTree { device, store, fleet, fleet_actor, recorder, intake, supervisor }
+            TestTree { device, store, fleet, fleet_actor, recorder, intake, supervisor, alarms }
         }
 
         /// The context a well spawned outside supervision needs.
@@ -325,6 +239,7 @@ pub mod tree {
                 fleet_actor: self.fleet_actor.clone(),
                 recorder: self.intake.clone(),
                 clock: Arc::new(TokioClock::new()),
+                alarms: self.alarms.clone(),
             }
         }
 

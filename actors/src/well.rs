@@ -6,6 +6,7 @@
 //! become connection states, counters and a reconnect with backoff. Only a bug (a panic) fails
 //! the actor and reaches the supervisor.
 
+mod diagnose;
 mod outcome;
 mod schedule;
 mod spec;
@@ -19,14 +20,17 @@ use rand::SeedableRng;
 use tokio::time::{timeout, Instant};
 use tracing::{debug, info};
 
+pub use diagnose::{push_changes, CurrentDiagnosis, DiagnosticStep, WellDiagnostics};
 pub use outcome::PollOutcome;
 pub use schedule::PollSchedule;
 pub use spec::{PollSettings, WellSpec};
 
 use crate::clock::Clock;
 use crate::device::{Backoff, Connector, DeviceError, Link};
+use crate::diagnostics::book::AlarmBook;
+use crate::diagnostics::{DiagnosisEvent, Poll};
 use crate::domain::{ConnectionState, Sample};
-use crate::fleet::{FleetMsg, FleetView, LastError, StatusEvent, WellSnapshot};
+use crate::fleet::{FleetMsg, FleetSignal, FleetView, LastError, StatusEvent, WellSnapshot};
 use crate::recorder::{RecorderIntake, Submitted};
 
 /// How the well reaches the rest of the tree.
@@ -37,6 +41,8 @@ pub struct WellContext {
     pub fleet_actor: ActorRef<FleetMsg>,
     pub recorder: RecorderIntake,
     pub clock: Arc<dyn Clock>,
+    /// The fleet's alarm points; the well drives its own and reads its parents'.
+    pub alarms: AlarmBook,
 }
 
 /// Polls a gateway may answer "unit unreachable" before the unit is probed on the reconnect
@@ -63,6 +69,7 @@ pub struct WellState {
     /// The slot the pending poll belongs to; none while waiting to reconnect.
     slot: Option<Instant>,
     rng: SmallRng,
+    diagnostics: WellDiagnostics,
 }
 
 pub enum WellMsg {
@@ -85,7 +92,9 @@ impl Actor for WellActor {
         let schedule = PollSchedule::new(&args.spec.id, Instant::now(), poll.period, poll.jitter);
         let first = schedule.first_slot().saturating_duration_since(Instant::now());
         myself.send_after(first, || WellMsg::Poll);
+        let diagnostics = start_diagnostics(&args.spec, &args.context);
         let mut state = WellState {
+            diagnostics,
             reconnect: Backoff::new(poll.backoff_initial, poll.backoff_cap),
             rng: SmallRng::seed_from_u64(schedule::seed_for(&args.spec.id)),
             spec: args.spec,
@@ -127,10 +136,14 @@ impl WellState {
         self.check_lateness();
         if self.link.is_none() {
             if let Err(error) = self.connect().await {
-                return self.connect_failed(&error);
+                let wait = self.connect_failed(&error);
+                self.diagnose(ConnectionState::Offline, None).await;
+                return wait;
             }
         }
         let (outcome, sample) = self.read_all().await;
+        let produced = !sample.values.is_empty();
+        self.diagnose(outcome.connection(), produced.then_some(&sample)).await;
         self.report(&outcome, sample).await;
         if outcome.link_broken {
             self.link = None;
@@ -255,6 +268,12 @@ impl WellState {
         if run_state_before != run_state {
             let name = |state: Option<crate::domain::RunState>| state.map(|s| s.as_str().to_owned());
             self.emit("run_state", name(run_state_before), name(run_state), None);
+            if let Some(run_state) = run_state {
+                let trip_code = self.update(|snapshot| snapshot.trip_code).flatten();
+                let feeder = self.spec.well_data.feeder_id.clone();
+                let well = self.spec.id.clone();
+                self.signal(FleetSignal::RunState { well, feeder, run_state, trip_code });
+            }
         }
     }
 
@@ -267,6 +286,13 @@ impl WellState {
     }
 
     fn announce_connection(&self, from: ConnectionState, to: ConnectionState, detail: Option<String>) {
+        if (from == ConnectionState::Offline) != (to == ConnectionState::Offline) {
+            let silent = to == ConnectionState::Offline;
+            let endpoint = &self.spec.endpoint;
+            let gateway = format!("{}:{}", endpoint.host, endpoint.port);
+            let feeder = self.spec.well_data.feeder_id.clone();
+            self.signal(FleetSignal::Silence { well: self.spec.id.clone(), feeder, gateway, silent });
+        }
         info!(well_id = %self.spec.id, %from, %to, detail = detail.as_deref().unwrap_or(""), "connection changed");
         self.emit("connection", Some(from.as_str().to_owned()), Some(to.as_str().to_owned()), detail);
     }
@@ -277,9 +303,67 @@ impl WellState {
         let _ = self.context.fleet_actor.cast(FleetMsg::Status(event));
     }
 
+    fn signal(&self, signal: FleetSignal) {
+        // During shutdown the fleet may already be gone; nothing is lost but a correlation.
+        let _ = self.context.fleet_actor.cast(FleetMsg::Signal(signal));
+    }
+
+    /// Runs the poll through the well's diagnostics and hands what changed to the recorder and
+    /// the fleet view.
+    async fn diagnose(&mut self, connection: ConnectionState, sample: Option<&Sample>) {
+        let at = sample.map_or_else(|| self.context.clock.now(), |sample| sample.at);
+        let step = self.diagnostics.observe(Poll { at, connection, sample }, &self.context.alarms);
+        let patience = (self.spec.poll.period / 4).max(Duration::from_millis(10));
+        for record in step.records {
+            // A drop is counted and logged by the recorder; the alarm state stays in the book.
+            let _ = self.context.recorder.submit_record(record, patience).await;
+        }
+        if step.history.is_empty() && step.baseline.is_none() {
+            return;
+        }
+        for record in &step.history {
+            let (from, to) = match record.event {
+                DiagnosisEvent::Raised => (None, Some(record.kind.as_str().to_owned())),
+                DiagnosisEvent::Cleared => (Some(record.kind.as_str().to_owned()), None),
+            };
+            info!(well_id = %self.spec.id, diagnosis = %record.kind, event = ?record.event, "diagnosis changed");
+            self.emit("diagnosis", from, to, Some(record.advice.clone()));
+        }
+        self.update(|snapshot| {
+            for record in step.history {
+                snapshot.diagnostics.record(record);
+            }
+            if let Some(baseline) = step.baseline {
+                snapshot.diagnostics.baseline = Some(baseline);
+            }
+        });
+    }
+
     fn update<R>(&self, change: impl FnOnce(&mut WellSnapshot) -> R) -> Option<R> {
         self.context.fleet.update(&self.spec.id, change)
     }
+}
+
+/// The well's diagnostics, resumed from the baseline in the fleet view (an actor restart) or the
+/// one the historian saved (a process restart), and the well's membership of its feeder and
+/// gateway in the alarm book.
+fn start_diagnostics(spec: &WellSpec, context: &WellContext) -> WellDiagnostics {
+    let kept = context.fleet.read(&spec.id, |snapshot| snapshot.diagnostics.baseline.clone()).flatten();
+    let baseline = kept.or_else(|| spec.saved_baseline.as_deref().cloned()).unwrap_or_default();
+    let gateway = format!("{}:{}", spec.endpoint.host, spec.endpoint.port);
+    let changes = context.alarms.register_well(
+        spec.id.clone(),
+        spec.well_data.feeder_id.clone(),
+        Some(gateway),
+        context.clock.now(),
+    );
+    let mut records = Vec::new();
+    push_changes(changes, &mut records);
+    for record in records {
+        let _ = context.recorder.try_submit_record(record);
+    }
+    let limits = (*spec.thresholds).clone();
+    WellDiagnostics::new(spec.id.clone(), (*spec.well_data).clone(), limits, baseline, &context.alarms)
 }
 
 #[cfg(test)]

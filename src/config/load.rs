@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wellvisor_actors::device::Profile;
-use wellvisor_actors::domain::WellId;
+use wellvisor_actors::domain::{WellData, WellId};
 
 use super::sections::{Config, LogFormat, WellGroup};
 use super::well::{check_poll, PollOverrides, WellDefinition, WellFactory};
@@ -183,6 +183,7 @@ pub fn load_profiles(dir: &Path) -> Result<BTreeMap<String, Arc<Profile>>, Confi
 fn expand_wells(config: &Config) -> Result<Vec<WellDefinition>, (String, String)> {
     let mut wells = Vec::new();
     for (index, group) in config.well_groups.iter().enumerate() {
+        check_group_well_data(group).map_err(|(field, problem)| (format!("well_group[{index}].{field}"), problem))?;
         expand_group(group, &mut wells).map_err(|problem| (format!("well_group[{index}]"), problem))?;
     }
     wells.extend(config.wells.iter().cloned());
@@ -193,6 +194,12 @@ fn expand_wells(config: &Config) -> Result<Vec<WellDefinition>, (String, String)
         }
     }
     Ok(wells)
+}
+
+/// Checks the figures a group sets, so a bad one names the group rather than its first well.
+fn check_group_well_data(group: &WellGroup) -> Result<(), (String, String)> {
+    let data = group.well_data.apply(&WellData::default());
+    data.validate().map_err(|error| (format!("well_data.{}", error.field), error.problem))
 }
 
 fn expand_group(group: &WellGroup, wells: &mut Vec<WellDefinition>) -> Result<(), String> {
@@ -220,6 +227,7 @@ fn expand_group(group: &WellGroup, wells: &mut Vec<WellDefinition>) -> Result<()
             port,
             unit_id,
             poll: PollOverrides::default(),
+            well_data: group.well_data.clone(),
         };
         wells.push(definition);
     }

@@ -137,3 +137,103 @@ fn environment_overrides_win_and_are_checked() {
     let bad = |name: &str| (name == "WELLVISOR_HTTP_BIND").then(|| "nowhere".to_owned());
     assert_eq!(load(&path, &bad).unwrap_err().key, "WELLVISOR_HTTP_BIND");
 }
+
+/// A profile of one register whose `[well_data]` sets a few defaults.
+const SMALL_PROFILE: &str = "addressing = \"zero_based\"\n[well_data]\nshut_in_head = 2000\nmotor_rated_current = 30\n\
+                             [[register]]\nparameter = \"power\"\ntype = \"u16\"\naddress = 1\n";
+
+fn load_with_small_profile(text: &str) -> Result<LoadedConfig, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), text);
+    std::fs::write(dir.path().join("profiles/small.toml"), SMALL_PROFILE).unwrap();
+    load(&path, &no_env)
+}
+
+fn well_data_of(loaded: &LoadedConfig, index: usize) -> wellvisor_actors::domain::WellData {
+    (*loaded.factory.build(&loaded.wells[index]).unwrap().well_data).clone()
+}
+
+#[test]
+fn the_shipped_demo_sits_on_two_feeders() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded = load(&root.join("config/default.toml"), &no_env).unwrap();
+    let feeders: Vec<(String, u16, Option<String>)> = [0, 11, 12, 23]
+        .into_iter()
+        .map(|i| (loaded.wells[i].id.to_string(), loaded.wells[i].port, well_data_of(&loaded, i).feeder_id))
+        .collect();
+    let north = Some("F-NORTH".to_owned());
+    let south = Some("F-SOUTH".to_owned());
+    assert_eq!(
+        feeders,
+        [
+            ("W-001".into(), 15020, north.clone()),
+            ("W-012".into(), 15031, north),
+            ("W-013".into(), 15032, south.clone()),
+            ("W-024".into(), 15043, south),
+        ]
+    );
+}
+
+#[test]
+fn wells_take_their_profiles_well_data_defaults() {
+    let loaded = load_with_small_profile(&ONE_WELL.replace("esp-default", "small")).unwrap();
+    let data = well_data_of(&loaded, 0);
+    assert_eq!((data.shut_in_head, data.motor_rated_current), (2000.0, 30.0), "the profile's figures");
+    assert_eq!(data.design_flow, wellvisor_actors::domain::WellData::default().design_flow, "built-in default");
+    assert_eq!(data.feeder_id, None);
+}
+
+#[test]
+fn a_well_overrides_its_profiles_well_data() {
+    let text = ONE_WELL.replace("esp-default", "small") + "well_data = { shut_in_head = 2600, feeder_id = \"F-1\" }\n";
+    let loaded = load_with_small_profile(&text).unwrap();
+    let data = well_data_of(&loaded, 0);
+    assert_eq!((data.shut_in_head, data.motor_rated_current), (2600.0, 30.0));
+    assert_eq!(data.feeder_id.as_deref(), Some("F-1"));
+}
+
+#[test]
+fn a_group_shares_its_well_data_with_every_well() {
+    let text = "[[well_group]]\nprefix = \"P\"\ncount = 2\nprofile = \"small\"\nfirst_port = 100\n\
+                [well_group.well_data]\nfeeder_id = \"F-EAST\"\ndesign_flow = 1500\n";
+    let loaded = load_with_small_profile(text).unwrap();
+    for index in 0..2 {
+        let data = well_data_of(&loaded, index);
+        assert_eq!(data.feeder_id.as_deref(), Some("F-EAST"));
+        assert_eq!((data.design_flow, data.shut_in_head), (1500.0, 2000.0), "the group's, then the profile's");
+    }
+}
+
+#[test]
+fn well_data_mistakes_name_the_well_or_group_and_the_field() {
+    let negative = format!("{ONE_WELL}well_data = {{ shut_in_head = -1 }}\n");
+    let error = load_text(&negative).unwrap_err();
+    assert_eq!(
+        (error.key.as_str(), error.problem.as_str()),
+        ("wells.W-1.well_data.shut_in_head", "must be a positive number, got -1")
+    );
+
+    let blank_feeder = format!("{ONE_WELL}well_data = {{ feeder_id = \" \" }}\n");
+    assert_eq!(load_text(&blank_feeder).unwrap_err().key, "wells.W-1.well_data.feeder_id");
+
+    let unknown = format!("{ONE_WELL}well_data = {{ shut_in_hed = 3000 }}\n");
+    let error = load_text(&unknown).unwrap_err();
+    assert!(error.problem.contains("unknown field `shut_in_hed`"), "{error}");
+
+    let group = "[[well_group]]\nprefix = \"P\"\ncount = 2\nprofile = \"esp-default\"\nfirst_port = 100\n\
+                 well_data = { design_frequency = 0 }\n";
+    let error = load_text(group).unwrap_err();
+    assert_eq!(error.key, "well_group[0].well_data.design_frequency", "{error}");
+}
+
+#[test]
+fn a_profile_naming_a_feeder_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), ONE_WELL);
+    let with_feeder = SMALL_PROFILE.replace("[well_data]\n", "[well_data]\nfeeder_id = \"F-1\"\n");
+    std::fs::write(dir.path().join("profiles/small.toml"), with_feeder).unwrap();
+    let error = load(&path, &no_env).unwrap_err();
+    assert!(error.file.ends_with("small.toml"), "{error}");
+    assert_eq!(error.key, "well_data.feeder_id");
+    assert!(error.problem.contains("per well"), "{error}");
+}

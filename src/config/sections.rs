@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
+use wellvisor_actors::domain::WellDataOverrides;
 use wellvisor_actors::supervisor::RestartPolicy;
 use wellvisor_actors::well::PollSettings;
 
@@ -348,6 +349,10 @@ pub struct WellGroup {
     pub gateway: bool,
     #[serde(default = "one_u8")]
     pub first_unit_id: u8,
+    /// Static data shared by every well of the group, over the profile's `[well_data]`
+    /// defaults: typically the `feeder_id` the group's drives hang on.
+    #[serde(default)]
+    pub well_data: WellDataOverrides,
 }
 
 fn one() -> usize {

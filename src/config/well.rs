@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use wellvisor_actors::device::{Endpoint, Profile};
-use wellvisor_actors::domain::WellId;
+use wellvisor_actors::domain::{InvalidWellData, WellDataOverrides, WellId};
 use wellvisor_actors::well::{PollSettings, WellSpec};
 
 use super::duration;
@@ -33,6 +33,10 @@ pub struct WellDefinition {
     /// Per-well changes to the `[polling]` defaults.
     #[serde(default, skip_serializing_if = "PollOverrides::is_empty")]
     pub poll: PollOverrides,
+    /// Per-well static data (esp-domain §1.1), over the profile's `[well_data]` defaults; a
+    /// well from a `[[well_group]]` carries the group's.
+    #[serde(default, skip_serializing_if = "WellDataOverrides::is_empty")]
+    pub well_data: WellDataOverrides,
 }
 
 /// Per-well poll settings; anything unset takes the `[polling]` default.
@@ -100,6 +104,20 @@ pub fn check_poll(poll: &PollSettings) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
+/// The configuration key of a bad static-data figure, e.g. `well_data.shut_in_head`.
+fn well_data_key(error: &InvalidWellData) -> &'static str {
+    match error.field {
+        "motor_rated_current" => "well_data.motor_rated_current",
+        "motor_rated_temperature" => "well_data.motor_rated_temperature",
+        "bubble_point_pressure" => "well_data.bubble_point_pressure",
+        "shut_in_head" => "well_data.shut_in_head",
+        "design_flow" => "well_data.design_flow",
+        "design_frequency" => "well_data.design_frequency",
+        "feeder_id" => "well_data.feeder_id",
+        _ => "well_data",
+    }
+}
+
 /// Builds well specs from definitions against the loaded profiles and poll defaults.
 #[derive(Clone, Debug)]
 pub struct WellFactory {
@@ -124,7 +142,7 @@ impl WellFactory {
         &self.defaults
     }
 
-    /// Validates a definition and resolves its profile and poll settings.
+    /// Validates a definition and resolves its profile, poll settings and static data.
     pub fn build(&self, definition: &WellDefinition) -> Result<WellSpec, WellDefinitionError> {
         let fail = |field: &'static str, problem: String| WellDefinitionError {
             well: definition.id.to_string(),
@@ -146,12 +164,14 @@ impl WellFactory {
         }
         let poll = definition.poll.apply(&self.defaults);
         check_poll(&poll).map_err(|(field, problem)| fail(field, problem))?;
+        let well_data = definition.well_data.apply(&profile.well_data);
+        well_data.validate().map_err(|error| fail(well_data_key(&error), error.problem))?;
         let endpoint = Endpoint {
             host: definition.host.trim().to_owned(),
             port: definition.port,
             unit_id: definition.unit_id.unwrap_or(profile.unit_id),
         };
         let name = if definition.name.is_empty() { definition.id.to_string() } else { definition.name.clone() };
-        Ok(WellSpec::new(definition.id.clone(), name, profile.clone(), endpoint, poll))
+        Ok(WellSpec::new(definition.id.clone(), name, profile.clone(), endpoint, poll).with_well_data(well_data))
     }
 }

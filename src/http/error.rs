@@ -6,6 +6,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use wellvisor_actors::diagnostics::{AlarmError, AlarmId, BookError};
 use wellvisor_actors::domain::{InvalidWellId, UnknownParameter, WellId};
 use wellvisor_actors::store::StoreError;
 use wellvisor_actors::supervisor::SupervisorError;
@@ -27,6 +28,11 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("unknown well {0}")]
     UnknownWell(WellId),
+    #[error("unknown alarm {0}")]
+    UnknownAlarm(AlarmId),
+    /// An operator action the alarm's state does not allow now (acking an acknowledged alarm).
+    #[error("{0}")]
+    ActionRefused(AlarmError),
     #[error("no route for {0}")]
     NoRoute(String),
     #[error("method {method} is not allowed on {path}")]
@@ -61,9 +67,9 @@ impl ApiError {
             Self::InvalidWellId(_) | Self::UnknownParameter(_) | Self::BadRequest(_) | Self::MalformedJson(_) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::UnknownWell(_) | Self::NoRoute(_) => StatusCode::NOT_FOUND,
+            Self::UnknownWell(_) | Self::UnknownAlarm(_) | Self::NoRoute(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::DuplicateWell(_) => StatusCode::CONFLICT,
+            Self::DuplicateWell(_) | Self::ActionRefused(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) | Self::InvalidDefinition(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -80,6 +86,8 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::MalformedJson(_) => "malformed_json",
             Self::UnknownWell(_) => "unknown_well",
+            Self::UnknownAlarm(_) => "unknown_alarm",
+            Self::ActionRefused(_) => "action_refused",
             Self::NoRoute(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::DuplicateWell(_) => "duplicate_well",
@@ -130,6 +138,23 @@ impl From<SupervisorError> for ApiError {
     }
 }
 
+impl From<BookError> for ApiError {
+    /// A refusal about the request's content names the field (422); one about the alarm's
+    /// state is a conflict (409).
+    fn from(error: BookError) -> Self {
+        match error {
+            BookError::UnknownAlarm(id) => Self::UnknownAlarm(id),
+            BookError::Refused(error @ AlarmError::MissingReason) => Self::Unprocessable(format!("reason: {error}")),
+            BookError::Refused(error @ AlarmError::InvalidShelfDuration) => {
+                Self::Unprocessable(format!("duration: {error}"))
+            }
+            BookError::Refused(error) => Self::ActionRefused(error),
+            // The handlers always name an actor, at worst "unknown": a bug if it happens.
+            BookError::MissingActor => Self::Internal(error.to_string()),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
@@ -172,6 +197,13 @@ mod tests {
         assert_eq!(ApiError::from(SupervisorError::Duplicate(id())).status(), StatusCode::CONFLICT);
         assert_eq!(ApiError::from(SupervisorError::ShuttingDown).status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(ApiError::from(StoreError::Unavailable("down".into())).status(), StatusCode::SERVICE_UNAVAILABLE);
+        let refused = ApiError::from(BookError::Refused(AlarmError::NotShelved));
+        assert_eq!((refused.status(), refused.code()), (StatusCode::CONFLICT, "action_refused"));
+        let no_reason = ApiError::from(BookError::Refused(AlarmError::MissingReason));
+        assert_eq!(
+            (no_reason.status(), no_reason.to_string()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "reason: a reason is required".into())
+        );
         assert_eq!(
             ApiError::from_status(StatusCode::REQUEST_TIMEOUT, &Method::GET, "/").status(),
             StatusCode::SERVICE_UNAVAILABLE

@@ -1,12 +1,14 @@
-//! `GET /api/v1/fleet`: the control room's overview. Counts come from the fleet view and are
-//! always served; the actors' counters are asked for concurrently, and an actor that does not
-//! answer in time only marks its own part `"available": false`.
+//! `GET /api/v1/fleet`: the control room's overview. Counts come from the fleet view and the
+//! alarm book (annunciated alarms by priority) and are always served; the actors' counters are
+//! asked for concurrently, and an actor that does not answer in time only marks its own part
+//! `"available": false`.
 
 use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
+use wellvisor_actors::diagnostics::PriorityCounts;
 use wellvisor_actors::domain::{ConnectionState, RunState, SupervisionState};
 use wellvisor_actors::fleet::{FleetCounters, FleetMsg, FleetSummary};
 use wellvisor_actors::recorder::{RecorderMsg, RecorderSnapshot};
@@ -62,7 +64,8 @@ impl<T> From<Result<T, ApiError>> for Part<T> {
 
 /// `GET /api/v1/fleet`.
 pub async fn fleet_overview(State(state): State<AppState>) -> Json<FleetOverview> {
-    let summary = state.fleet.summary();
+    let mut summary = state.fleet.summary();
+    summary.active_alarms = by_priority(state.alarms.annunciated_counts());
     let timeout = state.call_timeout;
     let (recorder, supervisor, events) = tokio::join!(
         ask(&state.recorder, "the recorder", timeout, RecorderMsg::Snapshot),
@@ -90,6 +93,11 @@ impl From<FleetSummary> for FleetCounts {
             active_alarms: zero_filled(ALARM_PRIORITIES, summary.active_alarms),
         }
     }
+}
+
+fn by_priority(counts: PriorityCounts) -> BTreeMap<&'static str, usize> {
+    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    BTreeMap::from([("high", count(counts.high)), ("medium", count(counts.medium)), ("low", count(counts.low))])
 }
 
 fn zero_filled(

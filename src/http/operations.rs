@@ -1,18 +1,21 @@
 //! Operator actions on wells: add (`POST /api/v1/wells`), remove (`DELETE /api/v1/wells/{id}`)
 //! and restart (`POST /api/v1/wells/{id}/restart`). Each asks the supervisor and, for add and
 //! remove, keeps the store's list of run-time wells in step, so the fleet a restarted process
-//! comes back with is the fleet the operator left. Every action is logged with the client.
+//! comes back with is the fleet the operator left. Every action is logged with the client and
+//! goes to the audit trail (`add_well`, `remove_well`, `restart`) once it has succeeded.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tracing::{info, warn};
+use wellvisor_actors::diagnostics::AuditEntry;
 use wellvisor_actors::domain::WellId;
 use wellvisor_actors::store::StoredWell;
 use wellvisor_actors::supervisor::SupervisorMsg;
 
 use super::ask::{ask, within};
+use super::audit::{record_audit, well_action};
 use super::error::ApiError;
 use super::extract::{ApiJson, ClientAddr, WellIdPath};
 use super::state::AppState;
@@ -42,6 +45,8 @@ pub async fn add_well(
     }
     info!(well_id = %id, %client, "well added by operator");
     let summary = summary_of(&state, &id)?;
+    let after = Some(summary.supervision.to_string());
+    record_audit(&state.records, AuditEntry { after, ..well_action(&client, "add_well", id.as_str()) });
     let location = format!("/api/v1/wells/{id}");
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(summary)).into_response())
 }
@@ -56,13 +61,13 @@ pub async fn remove_well(
     client: ClientAddr,
     WellIdPath(id): WellIdPath,
 ) -> Result<StatusCode, ApiError> {
-    if !state.fleet.contains(&id) {
-        return Err(ApiError::UnknownWell(id));
-    }
+    let Some(before) = supervision_of(&state, &id) else { return Err(ApiError::UnknownWell(id)) };
     within(state.call_timeout, "forgetting the saved well", state.store.delete_well(&id)).await?;
     ask(&state.supervisor, "the supervisor", state.call_timeout, |reply| SupervisorMsg::Remove(id.clone(), reply))
         .await??;
     info!(well_id = %id, %client, "well removed by operator");
+    let before = Some(before);
+    record_audit(&state.records, AuditEntry { before, ..well_action(&client, "remove_well", id.as_str()) });
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -74,9 +79,13 @@ pub async fn restart_well(
     WellIdPath(id): WellIdPath,
 ) -> Result<(StatusCode, Json<WellSummary>), ApiError> {
     info!(well_id = %id, %client, "operator restart requested");
+    let before = supervision_of(&state, &id);
     ask(&state.supervisor, "the supervisor", state.call_timeout, |reply| SupervisorMsg::Restart(id.clone(), reply))
         .await??;
-    Ok((StatusCode::ACCEPTED, Json(summary_of(&state, &id)?)))
+    let summary = summary_of(&state, &id)?;
+    let after = Some(summary.supervision.to_string());
+    record_audit(&state.records, AuditEntry { before, after, ..well_action(&client, "restart", id.as_str()) });
+    Ok((StatusCode::ACCEPTED, Json(summary)))
 }
 
 async fn save(state: &AppState, definition: &WellDefinition) -> Result<(), ApiError> {
@@ -87,5 +96,12 @@ async fn save(state: &AppState, definition: &WellDefinition) -> Result<(), ApiEr
 
 /// The well's summary now; gone already (removed by a concurrent request) is a 404.
 fn summary_of(state: &AppState, id: &WellId) -> Result<WellSummary, ApiError> {
-    state.fleet.read(id, |well| WellSummary::from(well)).ok_or_else(|| ApiError::UnknownWell(id.clone()))
+    let summary =
+        state.fleet.read(id, |well| WellSummary::from(well)).ok_or_else(|| ApiError::UnknownWell(id.clone()))?;
+    Ok(summary.with_alarms(&state.alarms))
+}
+
+/// The well's supervision state, for the audit's "before"; `None` when it is not in the fleet.
+fn supervision_of(state: &AppState, id: &WellId) -> Option<String> {
+    state.fleet.read(id, |well| well.supervision.to_string())
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ractor::ActorRef;
+use wellvisor_actors::diagnostics::book::AlarmBook;
 use wellvisor_actors::fleet::{FleetMsg, FleetView};
-use wellvisor_actors::recorder::RecorderMsg;
+use wellvisor_actors::recorder::{RecorderIntake, RecorderMsg};
 use wellvisor_actors::store::Store;
 use wellvisor_actors::supervisor::SupervisorMsg;
 
@@ -25,6 +26,10 @@ pub struct AppState {
     /// Turns `POST /api/v1/wells` bodies into well specs against the loaded profiles.
     pub wells: Arc<WellFactory>,
     pub health: Arc<Health>,
+    /// Every alarm point of the fleet: listed, acknowledged and shelved here.
+    pub alarms: AlarmBook,
+    /// Where operator actions go to the historian (audit, alarm journal and states).
+    pub records: RecorderIntake,
     /// How long a handler waits for an actor's answer before it answers 503. An operator restart
     /// waits for the old well actor to stop, so keep this above the supervisor's `stop_timeout`.
     pub call_timeout: Duration,

@@ -1,5 +1,5 @@
 //! Reading wells: `GET /api/v1/wells` (filtered list) and `GET /api/v1/wells/{id}` (detail).
-//! Both are served from the fleet view alone and never wait on an actor.
+//! Both are served from the fleet view and the alarm book and never wait on an actor.
 
 use axum::extract::State;
 use axum::Json;
@@ -7,7 +7,7 @@ use serde::Deserialize;
 use wellvisor_actors::domain::{ConnectionState, SupervisionState};
 
 use super::error::ApiError;
-use super::extract::{ApiQuery, WellIdPath};
+use super::extract::{parse_choice, ApiQuery, WellIdPath};
 use super::state::AppState;
 use super::views::{WellDetail, WellList, WellSummary};
 
@@ -25,41 +25,24 @@ pub async fn list_wells(
     State(state): State<AppState>,
     ApiQuery(filter): ApiQuery<WellFilter>,
 ) -> Result<Json<WellList>, ApiError> {
-    let connection = parse_filter("connection", filter.connection, ConnectionState::from_name, ConnectionState::ALL)?;
-    let supervision =
-        parse_filter("supervision", filter.supervision, SupervisionState::from_name, SupervisionState::ALL)?;
+    let connection = parse_choice("connection", filter.connection, ConnectionState::ALL, ConnectionState::as_str)?;
+    let supervision = parse_choice("supervision", filter.supervision, SupervisionState::ALL, SupervisionState::as_str)?;
     let rows = state.fleet.map_all(|well| {
         let wanted =
             connection.is_none_or(|c| c == well.connection) && supervision.is_none_or(|s| s == well.supervision);
         wanted.then(|| WellSummary::from(well))
     });
-    Ok(Json(WellList::from(rows.into_iter().flatten().collect::<Vec<_>>())))
+    let wells = rows.into_iter().flatten().map(|well| well.with_alarms(&state.alarms)).collect::<Vec<_>>();
+    Ok(Json(WellList::from(wells)))
 }
 
-/// `GET /api/v1/wells/{id}`.
+/// `GET /api/v1/wells/{id}`: the detail, with the well's alarms that are not normal.
 pub async fn well_detail(
     State(state): State<AppState>,
     WellIdPath(id): WellIdPath,
 ) -> Result<Json<WellDetail>, ApiError> {
     match state.fleet.read(&id, |well| WellDetail::from(well)) {
-        Some(detail) => Ok(Json(detail)),
+        Some(detail) => Ok(Json(detail.with_alarms(&state.alarms))),
         None => Err(ApiError::UnknownWell(id)),
-    }
-}
-
-/// Reads one state filter; an unknown value is a 400 that lists the valid ones.
-fn parse_filter<T: std::fmt::Display>(
-    key: &str,
-    raw: Option<String>,
-    parse: fn(&str) -> Option<T>,
-    all: &[T],
-) -> Result<Option<T>, ApiError> {
-    let Some(raw) = raw else { return Ok(None) };
-    match parse(&raw) {
-        Some(state) => Ok(Some(state)),
-        None => {
-            let valid: Vec<String> = all.iter().map(ToString::to_string).collect();
-            Err(ApiError::BadRequest(format!("{key}: unknown value {raw:?}; use one of {}", valid.join(", "))))
-        }
     }
 }

@@ -40,6 +40,7 @@ pub async fn run_cli(
         scenario,
         control_bind: control,
         seed: DEFAULT_SEED,
+        well_data: Vec::new(),
     };
     let handle = start(config).await.context("cannot start the simulator")?;
     log_endpoints(&handle);

@@ -1,10 +1,12 @@
-//! The simulator's HTTP control interface: list wells, switch a well's fault, trip a well.
-//! A thin facade over the fleet; every rule lives in `fleet`, `fault` and `physics`.
+//! The simulator's HTTP control interface: list wells, switch a well's fault, trip a well, put
+//! it in a process condition. A thin facade over the fleet; every rule lives in `fleet`,
+//! `fault`, `physics` and `condition`.
 //!
 //! ```text
 //! GET  /wells                -> [WellStatus]
 //! PUT  /wells/{id}/fault     {"kind":"slow","delay":"3s"}      -> WellStatus
 //! POST /wells/{id}/trip      {"code":"power_loss"}             -> WellStatus
+//! PUT  /wells/{id}/condition {"condition":"gas_lock"}          -> WellStatus
 //! ```
 //! Errors are `{"error":{"code":"...","message":"..."}}` with a 4xx status.
 
@@ -26,6 +28,7 @@ use tokio::task::JoinHandle;
 use tracing::warn;
 use wellvisor_actors::domain::TripCode;
 
+use super::condition::ProcessCondition;
 use super::fault::FaultSpec;
 use super::fleet::{Fleet, WellStatus};
 use super::physics::ProcessEvent;
@@ -38,6 +41,7 @@ pub(crate) fn router(fleet: Arc<Fleet>) -> Router {
         .route("/wells", get(list_wells))
         .route("/wells/{id}/fault", put(set_fault))
         .route("/wells/{id}/trip", post(trip))
+        .route("/wells/{id}/condition", put(set_condition))
         .fallback(no_route)
         .with_state(fleet)
 }
@@ -132,8 +136,28 @@ async fn trip(
     status(&fleet, index, &id)
 }
 
+/// `PUT /wells/{id}/condition` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConditionBody {
+    /// A diagnosis name such as `gas_lock`, or `normal` to end the condition.
+    condition: ProcessCondition,
+}
+
+async fn set_condition(
+    State(fleet): State<Arc<Fleet>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<WellStatus>, ApiError> {
+    let index = fleet.find(&id)?;
+    let body: ConditionBody = parse_body(&body)?;
+    fleet.apply(index, ProcessEvent::Condition(body.condition))?;
+    status(&fleet, index, &id)
+}
+
 async fn no_route() -> ApiError {
-    let message = "no such route: use GET /wells, PUT /wells/{id}/fault or POST /wells/{id}/trip";
+    let message = "no such route: use GET /wells, PUT /wells/{id}/fault, POST /wells/{id}/trip \
+                   or PUT /wells/{id}/condition";
     ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into() }
 }
 

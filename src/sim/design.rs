@@ -1,5 +1,11 @@
-//! Each simulated well's design point: nameplate, reservoir and surface figures drawn once from
-//! the seed, so a fleet looks varied yet every run with the same seed looks the same.
+//! Each simulated well's design point: the nameplate and sizing figures of its static data
+//! (`WellData`, esp-domain §1.1), plus an operating point and sensor quirks drawn once from the
+//! seed, so a fleet looks varied yet every run with the same seed and data looks the same.
+//!
+//! The operating point is drawn so that a healthy well is clearly normal against the default
+//! thresholds (esp-domain §2.4): load 70–90 % of nameplate, PIP ≥ 1.4 × bubble point with ample
+//! submergence, tubing pressure far below the shut-in head, the motor ≥ 40 °C below its rating,
+//! unbalance well under 1 % (current) and 0.5 % (voltage).
 //!
 //! Convention: voltages and currents are motor side (after the step-up transformer), so
 //! `power = √3 · V · I · pf` holds for the values a poller reads (esp-domain §1).
@@ -9,18 +15,32 @@ use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use wellvisor_actors::domain::WellData;
 
 use super::noise::well_key;
 
-/// The steady operating point of one well and the fixed quirks of its sensors.
+/// How far below its rating a healthy motor runs at most, °C: 15 °C (the `motor_overheat`
+/// threshold) plus a 25 °C margin, plus 1 °C for noise.
+const MOTOR_HEADROOM: f64 = 41.0;
+/// The least submergence (PIP − casing pressure) a healthy well has, psi.
+const MIN_SUBMERGENCE: f64 = 500.0;
+/// Fixed per-phase unbalance of a healthy well, as a fraction: current, voltage.
+const CURRENT_UNBALANCE: f64 = 0.003;
+const VOLTAGE_UNBALANCE: f64 = 0.0015;
+
+/// The steady operating point of one well, its nameplate, and the fixed quirks of its sensors.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignPoint {
-    /// Motor nameplate current, A.
+    /// Motor nameplate current (`motor_rated_current`), A.
     pub rated_current: f64,
+    /// Motor temperature rating (`motor_rated_temperature`), °C.
+    pub rated_temperature: f64,
     /// Running current as a fraction of nameplate.
     pub load_fraction: f64,
-    /// Drive output frequency while running, Hz.
+    /// Drive output frequency while running, a little below `design_frequency`, Hz.
     pub frequency: f64,
+    /// The frequency the shut-in head and design flow refer to, Hz.
+    pub design_frequency: f64,
     /// Motor-side line voltage while running, V.
     pub voltage: f64,
     pub power_factor: f64,
@@ -28,7 +48,7 @@ pub struct DesignPoint {
     pub intake_pressure: f64,
     /// How far PIP builds up above the running value when the pump stops, psi.
     pub drawdown: f64,
-    /// Bubble point; below the running PIP so a healthy well has no free gas, psi.
+    /// Bubble point (`bubble_point_pressure`); a healthy well's PIP is ≥ 1.4 × this, psi.
     pub bubble_point: f64,
     pub intake_temperature: f64,
     /// Motor temperature above intake temperature while running, °C.
@@ -39,46 +59,65 @@ pub struct DesignPoint {
     /// Pump pressure rise at the running frequency, psi.
     pub pump_delta_p: f64,
     pub tubing_pressure: f64,
+    /// Wellhead pressure against a closed valve at `design_frequency` (`shut_in_head`), psi.
+    pub shut_in_head: f64,
     pub casing_pressure: f64,
+    /// Liquid rate while running, bbl/d.
     pub flow_rate: f64,
+    /// Sizing rate at `design_frequency` (`design_flow`), bbl/d.
+    pub design_flow: f64,
     /// Drive temperature with the motor stopped, °C; load adds up to 8 °C.
     pub drive_temperature: f64,
     /// How long the drive takes to ramp from 0 to the running frequency.
     pub ramp: Duration,
     /// Starts the drive had counted before the simulation began.
     pub initial_starts: u32,
-    /// Fixed per-phase offsets of current (±0.5 %) and voltage (±0.25 %), summing to zero.
+    /// Fixed per-phase offsets of current (±0.3 %) and voltage (±0.15 %), summing to zero.
     pub current_unbalance: [f64; 3],
     pub voltage_unbalance: [f64; 3],
 }
 
 impl DesignPoint {
-    /// The design point of well `index` (0-based) under `seed`.
-    pub fn draw(seed: u64, index: usize) -> DesignPoint {
+    /// The design point of well `index` (0-based) under `seed`, built on the well's static
+    /// `data`: nameplate and sizing figures come from `data`, only the operating point and the
+    /// sensor quirks are drawn.
+    pub fn draw(seed: u64, index: usize, data: &WellData) -> DesignPoint {
         let mut rng = SmallRng::seed_from_u64(well_key(seed, index));
-        let intake_pressure = round(draw(&mut rng, 800.0..2500.0), 1.0);
+        let frequency = round(data.design_frequency * draw(&mut rng, 0.90..0.97), 0.1);
+        let speed = frequency / data.design_frequency;
+        let bubble_point = data.bubble_point_pressure;
+        let casing_pressure = draw(&mut rng, 50.0..150.0).min(0.4 * bubble_point);
+        let intake_pressure =
+            round((bubble_point * draw(&mut rng, 1.4..2.2)).max(casing_pressure + MIN_SUBMERGENCE), 1.0);
+        let motor_rise = draw(&mut rng, 15.0..30.0);
+        let hottest_intake = data.motor_rated_temperature - MOTOR_HEADROOM - motor_rise;
+        let tubing_ceiling = 0.3 * data.shut_in_head * speed * speed;
         DesignPoint {
-            rated_current: round(draw(&mut rng, 30.0..90.0), 0.5),
-            load_fraction: draw(&mut rng, 0.70..0.90),
-            frequency: round(draw(&mut rng, 50.0..60.0), 0.5),
+            rated_current: data.motor_rated_current,
+            rated_temperature: data.motor_rated_temperature,
+            load_fraction: draw(&mut rng, 0.72..0.88),
+            frequency,
+            design_frequency: data.design_frequency,
             voltage: round(draw(&mut rng, 1800.0..2300.0), 10.0),
             power_factor: draw(&mut rng, 0.80..0.90),
             intake_pressure,
-            drawdown: draw(&mut rng, 150.0..500.0),
-            bubble_point: round(intake_pressure * draw(&mut rng, 0.40..0.85), 1.0),
-            intake_temperature: draw(&mut rng, 60.0..110.0),
-            motor_rise: draw(&mut rng, 15.0..30.0),
+            drawdown: intake_pressure * draw(&mut rng, 0.15..0.35),
+            bubble_point,
+            intake_temperature: draw(&mut rng, 60.0..110.0).min(hottest_intake),
+            motor_rise,
             vibration: [draw(&mut rng, 0.05..0.30), draw(&mut rng, 0.05..0.30)],
             leakage_current: draw(&mut rng, 1.0..5.0),
             pump_delta_p: draw(&mut rng, 1200.0..2800.0),
-            tubing_pressure: draw(&mut rng, 100.0..300.0),
-            casing_pressure: draw(&mut rng, 50.0..150.0),
-            flow_rate: round(draw(&mut rng, 1000.0..5000.0), 10.0),
+            tubing_pressure: draw(&mut rng, 100.0..300.0).min(tubing_ceiling),
+            shut_in_head: data.shut_in_head,
+            casing_pressure,
+            flow_rate: round(data.design_flow * speed * draw(&mut rng, 0.82..0.98), 10.0),
+            design_flow: data.design_flow,
             drive_temperature: draw(&mut rng, 30.0..42.0),
             ramp: Duration::from_secs(rng.random_range(20..=60)),
             initial_starts: rng.random_range(5..=200),
-            current_unbalance: centred(&mut rng, 0.005),
-            voltage_unbalance: centred(&mut rng, 0.0025),
+            current_unbalance: centred(&mut rng, CURRENT_UNBALANCE),
+            voltage_unbalance: centred(&mut rng, VOLTAGE_UNBALANCE),
         }
     }
 
@@ -90,6 +129,17 @@ impl DesignPoint {
     /// PIP the well builds up to once the pump has been stopped long enough, psi.
     pub fn static_intake_pressure(&self) -> f64 {
         self.intake_pressure + self.drawdown
+    }
+
+    /// Running frequency over design frequency: the affinity-law speed ratio.
+    pub fn speed_ratio(&self) -> f64 {
+        self.frequency / self.design_frequency
+    }
+
+    /// Wellhead pressure against a closed valve at the running frequency: the shut-in head
+    /// scaled by the affinity law for head, psi.
+    pub fn shut_in_head_at_speed(&self) -> f64 {
+        self.shut_in_head * self.speed_ratio().powi(2)
     }
 }
 
@@ -109,25 +159,5 @@ fn centred(rng: &mut SmallRng, half_width: f64) -> [f64; 3] {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_seed_same_well_gives_the_same_design() {
-        assert_eq!(DesignPoint::draw(7, 3), DesignPoint::draw(7, 3));
-        assert_ne!(DesignPoint::draw(7, 3), DesignPoint::draw(7, 4));
-    }
-
-    #[test]
-    fn designs_stay_in_their_published_ranges() {
-        for index in 0..500 {
-            let d = DesignPoint::draw(11, index);
-            assert!((30.0..=90.0).contains(&d.rated_current), "{d:?}");
-            assert!((50.0..=60.0).contains(&d.frequency), "{d:?}");
-            assert!((800.0..=2500.0).contains(&d.intake_pressure), "{d:?}");
-            assert!(d.bubble_point < d.intake_pressure, "{d:?}");
-            assert!((20..=60).contains(&d.ramp.as_secs()), "{d:?}");
-            assert!(d.current_unbalance.iter().all(|x| x.abs() <= 0.005), "{d:?}");
-        }
-    }
-}
+#[path = "design_tests.rs"]
+mod tests;

@@ -11,11 +11,10 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 use wellvisor_actors::device::FunctionCode;
-use wellvisor_actors::domain::{RunState, TripCode};
+use wellvisor_actors::domain::{RunState, TripCode, WellData};
 
-use super::design::DesignPoint;
+use super::condition::ProcessCondition;
 use super::fault::CommsFault;
-use super::noise::well_key;
 use super::physics::{ProcessEvent, WellModel};
 use super::registers::{IllegalAddress, RegisterMap};
 use super::scenario::{Action, TimedAction};
@@ -35,6 +34,8 @@ pub struct WellStatus {
     pub run_state: RunState,
     pub trip_code: TripCode,
     pub starts_count: u32,
+    /// The process condition the well is in (`normal` when healthy).
+    pub condition: ProcessCondition,
 }
 
 /// One simulated well: where it answers and its mutable state.
@@ -49,6 +50,9 @@ struct WellState {
     fault: CommsFault,
     /// The scenario fault entry that set `fault`, so its `until` clears only its own fault.
     fault_entry: Option<usize>,
+    /// The scenario process entry that set the model's condition, so its `until` clears only
+    /// its own condition.
+    condition_entry: Option<usize>,
     /// Scenario actions in time order; those before `next` have been applied.
     pending: Vec<TimedAction>,
     next: usize,
@@ -66,22 +70,25 @@ pub(crate) struct Fleet {
 pub(crate) type Placement = (SocketAddr, u8);
 
 impl Fleet {
-    /// Builds the fleet; `placements` and `timeline` have one entry per well.
+    /// Builds the fleet; `placements` and `timeline` have one entry per well, `well_data` one
+    /// per well or fewer (the rest use `WellData::default()`).
     pub fn new(
         map: RegisterMap,
         seed: u64,
         restart_delay: Duration,
+        well_data: &[WellData],
         placements: Vec<Placement>,
         timeline: Vec<Vec<TimedAction>>,
     ) -> Fleet {
+        let default_data = WellData::default();
         let wells = placements
             .into_iter()
             .zip(timeline)
             .enumerate()
             .map(|(index, ((address, unit_id), pending))| {
-                let model = WellModel::new(DesignPoint::draw(seed, index), well_key(seed, index), restart_delay);
-                let state = WellState { model, fault: CommsFault::None, fault_entry: None, pending, next: 0 };
-                SimWell { address, unit_id, state: Mutex::new(state) }
+                let data = well_data.get(index).unwrap_or(&default_data);
+                let model = WellModel::for_well(seed, index, data, restart_delay);
+                SimWell { address, unit_id, state: Mutex::new(WellState::new(model, pending)) }
             })
             .collect();
         Fleet { wells, map, epoch: Instant::now(), seed }
@@ -135,18 +142,24 @@ impl Fleet {
         .ok_or_else(|| SimError::UnknownWell(well_id(index)))
     }
 
-    /// Applies a process event to a well now.
+    /// Applies a process event to a well now; a condition set this way stays until something
+    /// later changes it.
     pub fn apply(&self, index: usize, event: ProcessEvent) -> Result<(), SimError> {
-        self.with_state(index, |state, now| state.model.apply(event, now))
-            .ok_or_else(|| SimError::UnknownWell(well_id(index)))
+        self.with_state(index, |state, now| {
+            if matches!(event, ProcessEvent::Condition(_)) {
+                state.condition_entry = None;
+            }
+            state.model.apply(event, now);
+        })
+        .ok_or_else(|| SimError::UnknownWell(well_id(index)))
     }
 
     /// The well's status now.
     pub fn status(&self, index: usize) -> Option<WellStatus> {
         let well = self.wells.get(index)?;
-        let (fault, run_state, trip_code, starts_count) = self.with_state(index, |state, now| {
+        let (fault, run_state, trip_code, starts_count, condition) = self.with_state(index, |state, now| {
             let run_state = state.model.run_state(now);
-            (state.fault, run_state, state.model.last_trip(), state.model.starts())
+            (state.fault, run_state, state.model.last_trip(), state.model.starts(), state.model.condition())
         })?;
         Some(WellStatus {
             index,
@@ -158,6 +171,7 @@ impl Fleet {
             run_state,
             trip_code,
             starts_count,
+            condition,
         })
     }
 
@@ -172,6 +186,11 @@ impl Fleet {
 }
 
 impl WellState {
+    /// A healthy well with its scenario actions still to come.
+    fn new(model: WellModel, pending: Vec<TimedAction>) -> WellState {
+        WellState { model, fault: CommsFault::None, fault_entry: None, condition_entry: None, pending, next: 0 }
+    }
+
     /// Applies every scenario action due by `now`, each at its own scheduled time.
     fn catch_up(&mut self, now: Duration) {
         while let Some(timed) = self.pending.get(self.next).filter(|timed| timed.at <= now).copied() {
@@ -186,6 +205,15 @@ impl WellState {
                     self.fault_entry = None;
                 }
                 Action::ClearFault { .. } => {}
+                Action::SetCondition { condition, entry } => {
+                    self.model.apply(ProcessEvent::Condition(condition), timed.at);
+                    self.condition_entry = Some(entry);
+                }
+                Action::ClearCondition { entry } if self.condition_entry == Some(entry) => {
+                    self.model.apply(ProcessEvent::Condition(ProcessCondition::Normal), timed.at);
+                    self.condition_entry = None;
+                }
+                Action::ClearCondition { .. } => {}
                 Action::Process(event) => self.model.apply(event, timed.at),
             }
         }
@@ -200,3 +228,7 @@ impl WellState {
 fn lock(mutex: &Mutex<WellState>) -> MutexGuard<'_, WellState> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+#[path = "fleet_tests.rs"]
+mod tests;

@@ -13,6 +13,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tracing::warn;
 use wellvisor_actors::domain::TripCode;
 
+use super::condition::ProcessCondition;
 use super::control;
 use super::fault::CommsFault;
 pub use super::fleet::WellStatus;
@@ -50,11 +51,12 @@ impl std::fmt::Debug for SimHandle {
 /// returning, so a caller can connect at once. A failed bind names the address.
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     validate(&config)?;
-    let timeline = config.scenario.timeline(config.wells)?;
+    let timeline = config.scenario.timeline(config.wells, &config.well_data)?;
     let listeners = bind_listeners(&config).await?;
     let placements = placements(&config, &listeners);
     let map = RegisterMap::new(&config.profile);
-    let fleet = Arc::new(Fleet::new(map, config.seed, config.scenario.restart_delay, placements, timeline));
+    let restart_delay = config.scenario.restart_delay;
+    let fleet = Arc::new(Fleet::new(map, config.seed, restart_delay, &config.well_data, placements, timeline));
     let (stop, shutdown) = watch::channel(false);
     let control = match config.control_bind {
         Some(addr) => Some(control::serve(addr, Arc::clone(&fleet), shutdown.clone()).await?),
@@ -96,6 +98,12 @@ impl SimHandle {
         self.apply(well, ProcessEvent::Trip { code, restart_after: None })
     }
 
+    /// Puts a well in a process condition now (`ProcessCondition::Normal` ends it); it stays
+    /// until something later changes it.
+    pub fn set_condition(&self, well: &str, condition: ProcessCondition) -> Result<(), SimError> {
+        self.apply(well, ProcessEvent::Condition(condition))
+    }
+
     /// Applies any process event to a well now.
     pub fn apply(&self, well: &str, event: ProcessEvent) -> Result<(), SimError> {
         self.fleet.apply(self.fleet.find(well)?, event)
@@ -125,6 +133,10 @@ fn validate(config: &SimConfig) -> Result<(), SimError> {
     let fail = |problem: String| Err(SimError::Config(problem));
     if config.wells == 0 {
         return fail("wells must be at least 1".into());
+    }
+    for (index, data) in config.well_data.iter().enumerate() {
+        data.validate()
+            .map_err(|error| SimError::Config(format!("well_data[{index}] ({}): {error}", well_id(index))))?;
     }
     if config.gateway {
         if config.wells > MAX_GATEWAY_UNITS {
@@ -195,7 +207,33 @@ fn port_is_free(port: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use wellvisor_actors::device::Profile;
+    use wellvisor_actors::domain::WellData;
+
     use super::*;
+
+    #[test]
+    fn invalid_well_data_is_refused_by_well() {
+        let text = include_str!("../../config/profiles/esp-default.toml");
+        let profile = Arc::new(Profile::from_toml("esp-default", text).expect("the default profile is valid"));
+        let bad = WellData { design_frequency: 0.0, ..WellData::default() };
+        let config = SimConfig {
+            wells: 2,
+            base_port: 0,
+            gateway: true,
+            bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            profile,
+            scenario: crate::sim::Scenario::empty(),
+            control_bind: None,
+            seed: 1,
+            well_data: vec![WellData::default(), bad],
+        };
+        let error = validate(&config).expect_err("a zero design frequency").to_string();
+        assert_eq!(
+            error,
+            "simulator configuration: well_data[1] (W-002): design_frequency: must be a positive number, got 0"
+        );
+    }
 
     #[test]
     fn free_port_range_finds_bindable_ports() {

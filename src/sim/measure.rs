@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use wellvisor_actors::domain::{Parameter, Values};
 
-use super::design::DesignPoint;
 use super::noise::{gaussian, TICK_SECONDS};
 use super::physics::Ideal;
 
@@ -30,22 +29,22 @@ mod channel {
 }
 
 /// Adds measurement noise and per-phase unbalance to `ideal` and fills every parameter.
-pub(super) fn measure(d: &DesignPoint, key: u64, ideal: &Ideal, t: Duration, starts: u32) -> Values {
+pub(super) fn measure(key: u64, ideal: &Ideal, t: Duration, starts: u32) -> Values {
     let tick = t.as_secs() / TICK_SECONDS;
     let noise = |channel: u32| gaussian(key, channel, tick);
     let mut values = Values::default();
-    measure_electrical(d, ideal, &noise, &mut values);
+    measure_electrical(ideal, &noise, &mut values);
     measure_process(ideal, &noise, &mut values);
     values.set(Parameter::StartsCount, f64::from(starts));
     values
 }
 
 /// Drive values: phase currents and voltages, frequency, power factor and power.
-fn measure_electrical(d: &DesignPoint, ideal: &Ideal, noise: &dyn Fn(u32) -> f64, values: &mut Values) {
+fn measure_electrical(ideal: &Ideal, noise: &dyn Fn(u32) -> f64, values: &mut Values) {
     let current = ideal.current * (1.0 + 0.004 * noise(channel::CURRENT));
     let voltage = ideal.voltage * (1.0 + 0.003 * noise(channel::VOLTAGE));
-    let currents = per_phase(current, d.current_unbalance, 0.0015, |i| noise(channel::CURRENT_PHASE + i));
-    let voltages = per_phase(voltage, d.voltage_unbalance, 0.0008, |i| noise(channel::VOLTAGE_PHASE + i));
+    let currents = per_phase(current, ideal.current_phases, 0.001, |i| noise(channel::CURRENT_PHASE + i));
+    let voltages = per_phase(voltage, ideal.voltage_phases, 0.0005, |i| noise(channel::VOLTAGE_PHASE + i));
     // A stopped drive reads exactly zero, not zero plus noise.
     let noisy_or_zero = |value: f64, sigma: f64, channel: u32| {
         if value > 0.0 {
@@ -78,7 +77,8 @@ fn measure_process(ideal: &Ideal, noise: &dyn Fn(u32) -> f64, values: &mut Value
     values.set(Parameter::IntakePressure, intake_pressure);
     values.set(Parameter::DischargePressure, intake_pressure + delta_p);
     values.set(Parameter::IntakeTemperature, intake_temperature);
-    values.set(Parameter::MotorTemperature, intake_temperature + motor_rise);
+    let motor_temperature = ideal.frozen_motor_temperature.unwrap_or(intake_temperature + motor_rise);
+    values.set(Parameter::MotorTemperature, motor_temperature);
     values.set(Parameter::VibrationX, relative(ideal.vibration[0], 0.1, channel::VIBRATION));
     values.set(Parameter::VibrationY, relative(ideal.vibration[1], 0.1, channel::VIBRATION + 1));
     values.set(Parameter::LeakageCurrent, relative(ideal.leakage_current, 0.03, channel::LEAKAGE));
@@ -89,7 +89,8 @@ fn measure_process(ideal: &Ideal, noise: &dyn Fn(u32) -> f64, values: &mut Value
     values.set(Parameter::DriveTemperature, drive_temperature);
 }
 
-/// Splits an average into three phases: fixed unbalance plus small independent noise.
+/// Splits an average into three phases: the offsets (design unbalance, reshaped by a condition)
+/// plus small independent noise.
 fn per_phase(average: f64, unbalance: [f64; 3], sigma: f64, noise: impl Fn(u32) -> f64) -> [f64; 3] {
     [0u32, 1, 2].map(|i| average * (1.0 + unbalance[i as usize] + sigma * noise(i)))
 }

@@ -4,15 +4,18 @@
 //! `wellvisor simulate` ([`run_cli`]) or in-process by the service and tests ([`start`]).
 //!
 //! ## Layout
-//! - [`design`]: each well's design point, drawn from the seed.
+//! - [`design`]: each well's design point: nameplate from its `WellData`, operating point drawn
+//!   from the seed.
 //! - [`noise`]: deterministic measurement noise, a pure function of (well, channel, tick).
 //! - `measure`: noise and phase unbalance on top of the model's noise-free values.
-//! - [`physics`]: the pure ESP model: states, start-up ramp, trips and auto-restart, readings,
-//!   and the [`ProcessCondition`] seam for process faults.
+//! - [`physics`]: the pure ESP model: states, start-up ramp, trips and auto-restart, power
+//!   dips, readings.
+//! - [`condition`]: process faults ([`ProcessCondition`]: pump-off, gas lock, broken shaft,
+//!   ...): their slow targets and protection trips; `shapes`: how each reshapes the values.
 //! - [`registers`]: a reading rendered into register words through a device profile.
 //! - [`frame`]: MBAP framing and PDU replies, pure.
 //! - [`fault`]: communication faults and their JSON/TOML form.
-//! - [`scenario`]: the scenario file: timed faults and process events.
+//! - [`scenario`]: the scenario file: timed faults, process events, conditions, power dips.
 //! - `well_ref`: well ids (`W-001`) and numbers.
 //! - `fleet`: every well's shared state, catching up lazily with the clock and the scenario.
 //! - `server`: listeners and connection tasks.
@@ -21,6 +24,7 @@
 //! - `cli`: [`run_cli`].
 
 mod cli;
+pub mod condition;
 mod control;
 pub mod design;
 mod error;
@@ -33,13 +37,18 @@ pub mod noise;
 pub mod physics;
 pub mod registers;
 pub mod scenario;
+mod scenario_process;
 mod server;
+mod shapes;
+#[cfg(test)]
+mod signature_support;
 mod well_ref;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use wellvisor_actors::device::Profile;
+use wellvisor_actors::domain::WellData;
 
 pub use cli::run_cli;
 pub use error::SimError;
@@ -69,4 +78,7 @@ pub struct SimConfig {
     pub control_bind: Option<SocketAddr>,
     /// Seed of every design point and every noise stream.
     pub seed: u64,
+    /// Static data of each well: well `i` uses entry `i` (nameplate, bubble point, shut-in
+    /// head, design flow and frequency, feeder); wells past the end use `WellData::default()`.
+    pub well_data: Vec<WellData>,
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::Utc;
 use proptest::prelude::*;
 use wellvisor_actors::device::ReadPlan;
-use wellvisor_actors::domain::{Parameter, Sample, WellId};
+use wellvisor_actors::domain::{Parameter, Sample, WellData, WellId};
 
 use super::*;
 use crate::sim::design::DesignPoint;
@@ -17,7 +17,7 @@ fn default_profile() -> Profile {
 }
 
 fn reading_at(seconds: u64) -> Reading {
-    let mut model = WellModel::new(DesignPoint::draw(3, 0), 99, DEFAULT_RESTART_DELAY);
+    let mut model = WellModel::new(DesignPoint::draw(3, 0, &WellData::default()), 99, DEFAULT_RESTART_DELAY);
     model.observe(Duration::from_secs(seconds))
 }
 
@@ -53,7 +53,7 @@ fn every_parameter_decodes_back_within_its_resolution() {
 fn codes_are_the_smallest_device_code_for_each_state() {
     let profile = default_profile();
     let map = RegisterMap::new(&profile);
-    let mut model = WellModel::new(DesignPoint::draw(3, 0), 99, DEFAULT_RESTART_DELAY);
+    let mut model = WellModel::new(DesignPoint::draw(3, 0, &WellData::default()), 99, DEFAULT_RESTART_DELAY);
     let restart_after = Some(Duration::from_secs(10));
     model.apply(ProcessEvent::Trip { code: TripCode::GroundFault, restart_after }, Duration::from_secs(1));
     let tripped = model.observe(Duration::from_secs(2));

@@ -1,5 +1,7 @@
 //! Scenario parsing, validation and the per-well timeline.
 
+use wellvisor_actors::domain::TripCode;
+
 use super::*;
 
 fn parse(text: &str) -> Result<Scenario, SimError> {
@@ -47,7 +49,9 @@ fn parses_faults_and_process_events_with_defaults() {
     assert_eq!(scenario.faults[1].fault, CommsFault::Exception { code: 6 });
     assert_eq!(scenario.faults[1].until, Some(secs(300)));
     let trip = ProcessEvent::Trip { code: TripCode::PowerLoss, restart_after: None };
-    assert_eq!(scenario.process[0], ProcessEntry { well: WellRef::Id("W-008".into()), event: trip, at: secs(120) });
+    let expected =
+        ProcessEntry { wells: Wells::One(WellRef::Id("W-008".into())), event: trip, at: secs(120), until: None };
+    assert_eq!(scenario.process[0], expected);
 }
 
 #[test]
@@ -80,7 +84,7 @@ fn rejects_bad_values_with_a_reason() {
             "until (60s) must come after at (300s)",
         ),
         ("[[fault]]\nwell = 1\nkind = \"drop\"\nat = \"soon\"\n", "not a duration"),
-        ("[[process]]\nwell = 1\nevent = \"stop\"\ncode = \"overload\"\n", "apply only to event \"trip\""),
+        ("[[process]]\nwell = 1\nevent = \"stop\"\ncode = \"overload\"\n", "code applies only to event \"trip\""),
         ("[[process]]\nwell = 1\nevent = \"trip\"\ncode = \"meltdown\"\n", "unknown variant `meltdown`"),
         ("[[process]]\nwell = 1\nevent = \"trip\"\ncode = \"none\"\n", "not one"),
     ];
@@ -97,12 +101,12 @@ fn the_timeline_orders_each_wells_actions_and_checks_the_wells_exist() {
          [[process]]\nwell = \"W-002\"\nevent = \"stop\"\nat = \"30s\"\n",
     )
     .expect("valid");
-    let timeline = scenario.timeline(3).expect("wells exist");
+    let timeline = scenario.timeline(3, &[]).expect("wells exist");
     assert!(timeline[0].is_empty() && timeline[2].is_empty());
     let times: Vec<u64> = timeline[1].iter().map(|a| a.at.as_secs()).collect();
     assert_eq!(times, [30, 60, 120]);
     assert_eq!(timeline[1][2].action, Action::ClearFault { entry: 0 });
-    let error = scenario.timeline(1).expect_err("well 2 is not in a fleet of 1").to_string();
+    let error = scenario.timeline(1, &[]).expect_err("well 2 is not in a fleet of 1").to_string();
     assert_eq!(error, "test.toml: fault[0]: well 2 does not exist: the simulator runs 1 wells");
 }
 
@@ -110,7 +114,7 @@ fn the_timeline_orders_each_wells_actions_and_checks_the_wells_exist() {
 fn the_demo_scenario_is_valid_for_the_demo_fleet() {
     let text = include_str!("../../config/scenarios/demo.toml");
     let scenario = Scenario::parse("demo.toml", text).expect("the demo scenario parses");
-    scenario.timeline(24).expect("the demo scenario fits 24 wells");
+    scenario.timeline(24, &[]).expect("the demo scenario fits 24 wells");
     let faulty: Vec<Option<usize>> = scenario.faults.iter().map(|f| f.well.resolve(24)).collect();
     for well in [4, 10, 16, 22] {
         assert!(faulty.contains(&Some(well)), "W-{:03} has a fault in the demo", well + 1);

@@ -7,12 +7,14 @@
 //! - [`open`]: picks the backend from the URL scheme.
 //! - [`SqliteStore`]: the embedded default, a single SQLite file; nothing to install.
 //! - [`StoreOpenError`]: why a store could not be opened, naming the path or URL at fault.
+//! - `names`: how diagnostic enums and sources are spelled in storage columns (any backend).
 //! - `suite` (tests only): the behaviour every backend must show, run against each backend.
 //!
 //! PostgreSQL is selected by a `postgres://` URL but not built yet; [`open`] says so rather
 //! than falling back to SQLite.
 
 mod error;
+mod names;
 mod sqlite;
 #[cfg(test)]
 mod suite;

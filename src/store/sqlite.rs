@@ -3,7 +3,11 @@
 //! Opened by [`crate::store::open`] for `sqlite:` URLs. The recorder is its only writer, so a
 //! small pool serves the recorder's batches and the API's concurrent reads; WAL lets those
 //! reads proceed while a batch is being written.
+//!
+//! - `telemetry.rs`: the wide telemetry row (migration 0001).
+//! - `diagnostics.rs`: diagnosis history, alarms, journal, audit and baselines (migration 0002).
 
+mod diagnostics;
 mod telemetry;
 #[cfg(test)]
 mod tests;
@@ -12,14 +16,15 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Row;
 use tracing::warn;
 use wellvisor_actors::device::link::BoxFuture;
+use wellvisor_actors::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use wellvisor_actors::domain::{Sample, WellId};
-use wellvisor_actors::store::{Store, StoreError, StoredWell, TelemetryQuery};
+use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery};
 
 use super::error::{sqlite_store_error, StoreOpenError};
 
@@ -84,6 +89,22 @@ impl SqliteStore {
             insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await
+    }
+
+    /// Writes records in order in one transaction, after every backend's validation.
+    async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError> {
+        records.iter().try_for_each(Record::validate)?;
+        if records.is_empty() {
+            return Ok(());
+        }
+        let write = async {
+            let mut tx = self.pool.begin().await?;
+            for record in records {
+                diagnostics::insert(&mut tx, record).await?;
+            }
+            tx.commit().await
+        };
+        verdict(write.await)
     }
 
     async fn select(&self, query: &TelemetryQuery) -> sqlx::Result<Vec<Sample>> {
@@ -171,11 +192,53 @@ impl Store for SqliteStore {
         Box::pin(async move { self.all_wells().await.map_err(|error| sqlite_store_error(&error)) })
     }
 
+    fn write_records<'a>(&'a self, records: &'a [Record]) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.insert_records(records))
+    }
+
+    fn read_diagnoses<'a>(
+        &'a self,
+        query: &'a DiagnosisQuery,
+    ) -> BoxFuture<'a, Result<Vec<DiagnosisRecord>, StoreError>> {
+        Box::pin(async move { verdict(diagnostics::diagnoses(&self.pool, query).await) })
+    }
+
+    fn load_alarms(&self) -> BoxFuture<'_, Result<Vec<AlarmRecord>, StoreError>> {
+        Box::pin(async move { verdict(diagnostics::alarms(&self.pool).await) })
+    }
+
+    fn read_alarm_journal(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>> {
+        Box::pin(async move { verdict(diagnostics::journal(&self.pool, from, to, limit).await) })
+    }
+
+    fn read_audit(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>> {
+        Box::pin(async move { verdict(diagnostics::audit(&self.pool, from, to, limit).await) })
+    }
+
+    fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>> {
+        Box::pin(async move { verdict(diagnostics::baselines(&self.pool).await) })
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             sqlx::query("SELECT 1").execute(&self.pool).await.map(drop).map_err(|error| sqlite_store_error(&error))
         })
     }
+}
+
+/// The recorder's verdict on a driver result: retry later, or refused for good.
+fn verdict<T>(result: sqlx::Result<T>) -> Result<T, StoreError> {
+    result.map_err(|error| sqlite_store_error(&error))
 }
 
 /// Whether `url` names an in-memory database (`sqlite::memory:` or `?mode=memory`).

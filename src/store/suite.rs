@@ -7,7 +7,12 @@
 //! crate::store::suite::store_suite!(fresh_store);
 //! ```
 //!
-//! Each case becomes its own `#[tokio::test]` named after the behaviour.
+//! Each case becomes its own `#[tokio::test]` named after the behaviour. Sample cases are
+//! here; record cases (diagnoses, alarms, journal, audit, baselines) in `suite/records.rs`,
+//! which also runs them against the engine's `MemoryStore`, so the recorder and actor tests
+//! that use it see what a real backend would do.
+
+mod records;
 
 use std::sync::Arc;
 
@@ -16,7 +21,22 @@ use wellvisor_actors::domain::{Parameter, RunState, Sample, TripCode, WellId};
 use wellvisor_actors::store::{Store, StoredWell, TelemetryQuery};
 
 /// Expands to one `#[tokio::test]` per suite case, each on a fresh store from `$fixture`.
+/// `store_suite!(records $fixture)` runs the record cases only.
 macro_rules! store_suite {
+    (records $fixture:path) => {
+        $crate::store::suite::store_suite!($fixture;
+            every_record_kind_round_trips,
+            diagnoses_round_trip_for_every_kind_event_and_source,
+            evidence_numbers_round_trip_exactly,
+            alarm_states_are_replaced_not_duplicated,
+            baselines_are_replaced_not_duplicated,
+            record_ranges_include_from_exclude_to_and_filter_by_source,
+            record_limits_return_the_oldest_first,
+            audit_is_append_only_in_write_order,
+            a_batch_with_an_invalid_record_writes_nothing,
+            an_empty_record_batch_is_a_no_op,
+        );
+    };
     ($fixture:path) => {
         $crate::store::suite::store_suite!($fixture;
             every_value_round_trips_to_the_millisecond,
@@ -31,6 +51,7 @@ macro_rules! store_suite {
             wells_are_saved_replaced_deleted_and_loaded,
             ping_answers,
         );
+        $crate::store::suite::store_suite!(records $fixture);
     };
     ($fixture:path; $($case:ident),+ $(,)?) => {
         $(
@@ -43,6 +64,8 @@ macro_rules! store_suite {
     };
 }
 pub(crate) use store_suite;
+
+pub(crate) use records::*;
 
 pub(crate) fn well(id: &str) -> WellId {
     WellId::new(id).expect("valid well id")

@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
+use chrono::{DateTime, Utc};
 use ractor::{Actor, ActorRef};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -20,10 +21,14 @@ use wellvisor::http::{router, AppState, Health, HttpLimits};
 use wellvisor_actors::clock::SystemClock;
 use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::device::{Connector, DeviceError, Endpoint, Link, Profile};
+use wellvisor_actors::diagnostics::book::AlarmBook;
+use wellvisor_actors::diagnostics::{
+    AlarmConfig, AlarmId, AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord, Evaluation, Source,
+};
 use wellvisor_actors::domain::{Sample, WellId};
-use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetView};
-use wellvisor_actors::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderMsg};
-use wellvisor_actors::store::{Store, StoreError, StoredWell, TelemetryQuery};
+use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetView, WellSnapshot};
+use wellvisor_actors::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderMsg, DEFAULT_RECORD_CAPACITY};
+use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery};
 use wellvisor_actors::supervisor::{RestartPolicy, SupervisorArgs, SupervisorMsg, WellSupervisor};
 use wellvisor_actors::well::{PollSettings, WellContext};
 
@@ -43,6 +48,8 @@ impl Connector for RefusingConnector {
 pub struct MemoryStore {
     samples: Mutex<Vec<Sample>>,
     wells: Mutex<BTreeMap<WellId, StoredWell>>,
+    /// Records are kept by the engine's own in-memory store.
+    records: wellvisor_actors::testing::MemoryStore,
     pub ping_fails: AtomicBool,
     pub writes_fail: AtomicBool,
     pub reads_hang: AtomicBool,
@@ -127,6 +134,46 @@ impl Store for MemoryStore {
         Box::pin(async move { Ok(wells) })
     }
 
+    fn write_records<'a>(&'a self, records: &'a [Record]) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.unavailable_if(&self.writes_fail)?;
+            self.records.write_records(records).await
+        })
+    }
+
+    fn read_diagnoses<'a>(
+        &'a self,
+        query: &'a DiagnosisQuery,
+    ) -> BoxFuture<'a, Result<Vec<DiagnosisRecord>, StoreError>> {
+        self.records.read_diagnoses(query)
+    }
+
+    fn load_alarms(&self) -> BoxFuture<'_, Result<Vec<AlarmRecord>, StoreError>> {
+        self.records.load_alarms()
+    }
+
+    fn read_alarm_journal(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>> {
+        self.records.read_alarm_journal(from, to, limit)
+    }
+
+    fn read_audit(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>> {
+        self.records.read_audit(from, to, limit)
+    }
+
+    fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>> {
+        self.records.load_baselines()
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move { self.unavailable_if(&self.ping_fails) })
     }
@@ -176,6 +223,44 @@ impl TestApp {
             assert!(matches!(added, Ok(ractor::rpc::CallResult::Success(Ok(())))), "adding {id}");
         }
         self
+    }
+
+    /// Wells in the fleet view with no actor behind them, so nothing but the test drives their
+    /// alarms (a polling well raises its own, `comms_loss` first, against the refusing device).
+    pub fn with_idle_wells(self, ids: &[&str]) -> Self {
+        for id in ids {
+            let endpoint = "10.0.0.1:502 unit 1".to_owned();
+            let well = WellSnapshot::new(well_id(id), format!("well {id}"), "esp-default".into(), endpoint, 8);
+            assert!(self.state.fleet.insert(well), "adding {id}");
+        }
+        self
+    }
+
+    /// Feeds one alarm point's condition to the book now, as its owner would; returns its id.
+    /// Use names no well rule judges (`supervision_failed`), or feeder sources, so a polling
+    /// well never re-evaluates the point behind the test's back.
+    pub fn condition(&self, source: &Source, name: &str, config: AlarmConfig, measured: bool) -> AlarmId {
+        let message = format!("{name} for the test");
+        self.state.alarms.evaluate(source, Evaluation::condition(name, config, measured, &message), Utc::now());
+        AlarmId::new(source, name)
+    }
+
+    /// Writes everything the recorder holds, so the store shows what handlers submitted.
+    pub async fn flush(&self) {
+        let flushed = self.state.recorder.call(RecorderMsg::Flush, Some(SECOND)).await;
+        assert!(matches!(flushed, Ok(ractor::rpc::CallResult::Success(_))), "flushing the recorder: {flushed:?}");
+    }
+
+    /// The audit trail of the last day, flushed first, oldest first.
+    pub async fn audit_entries(&self) -> Vec<AuditEntry> {
+        self.flush().await;
+        let now = Utc::now();
+        let read = self.store.read_audit(now - chrono::TimeDelta::days(1), now + chrono::TimeDelta::minutes(1), 1_000);
+        read.await.unwrap_or_else(|e| panic!("reading the audit: {e}"))
+    }
+
+    pub async fn post(&self, uri: &str) -> Answer {
+        self.send(request(Method::POST, uri, Body::empty())).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
@@ -228,18 +313,30 @@ pub fn well_id(id: &str) -> WellId {
     WellId::new(id).unwrap_or_else(|e| panic!("{e}"))
 }
 
+pub fn well_source(id: &str) -> Source {
+    Source::Well(well_id(id))
+}
+
 async fn spawn_tree(store: Arc<MemoryStore>) -> AppState {
-    let fleet = FleetView::new(64);
-    let fleet_actor = spawn("fleet", FleetActor, FleetArgs { view: fleet.clone() }).await;
     let policy = FlushPolicy { batch_size: 16, max_age: Duration::from_millis(50), retry_delay: SECOND };
-    let (intake, recorder_args) = recorder_queue(store.clone(), 64, policy);
+    let (intake, recorder_args) = recorder_queue(store.clone(), 64, DEFAULT_RECORD_CAPACITY, policy);
     let recorder: ActorRef<RecorderMsg> = spawn("recorder", RecorderActor, recorder_args).await;
+    let fleet = FleetView::new(64);
+    let alarms = AlarmBook::new(chrono::Utc::now());
+    let fleet_args = FleetArgs {
+        view: fleet.clone(),
+        alarms: alarms.clone(),
+        recorder: Some(intake.clone()),
+        clock: Arc::new(SystemClock),
+    };
+    let fleet_actor = spawn("fleet", FleetActor, fleet_args).await;
     let context = WellContext {
         connector: Arc::new(RefusingConnector),
         fleet: fleet.clone(),
         fleet_actor: fleet_actor.clone(),
-        recorder: intake,
+        recorder: intake.clone(),
         clock: Arc::new(SystemClock),
+        alarms: alarms.clone(),
     };
     let supervisor_args = SupervisorArgs { context, policy: RestartPolicy::default() };
     let supervisor: ActorRef<SupervisorMsg> = spawn("supervisor", WellSupervisor, supervisor_args).await;
@@ -247,7 +344,18 @@ async fn spawn_tree(store: Arc<MemoryStore>) -> AppState {
     let profiles = BTreeMap::from([("esp-default".to_owned(), Arc::new(profile))]);
     let wells = Arc::new(WellFactory::new(profiles, PollSettings::default()));
     let health = Arc::new(Health::new());
-    AppState { fleet, fleet_actor, supervisor, recorder, store, wells, health, call_timeout: 2 * SECOND }
+    AppState {
+        fleet,
+        fleet_actor,
+        supervisor,
+        recorder,
+        store,
+        wells,
+        health,
+        alarms,
+        records: intake,
+        call_timeout: 2 * SECOND,
+    }
 }
 
 async fn spawn<A: Actor>(what: &str, actor: A, args: A::Arguments) -> ActorRef<A::Msg> {

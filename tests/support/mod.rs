@@ -42,11 +42,7 @@ impl Scratch {
         let dir = tempfile::tempdir().expect("scratch dir");
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         for sub in ["profiles", "scenarios"] {
-            let target = dir.path().join(sub);
-            std::fs::create_dir_all(&target).expect("mkdir");
-            for entry in std::fs::read_dir(root.join(sub)).expect("shipped config").flatten() {
-                std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
-            }
+            copy_tree(&root.join(sub), &dir.path().join(sub));
         }
         Scratch { dir }
     }
@@ -66,6 +62,34 @@ impl Scratch {
     pub fn db_url(&self) -> String {
         format!("sqlite://{}", self.path("data/wellvisor.db").display())
     }
+}
+
+/// Copies the directory `from` into `to`, subdirectories included (scenarios nest, e.g.
+/// `scenarios/faults/`).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&source, &target);
+        } else {
+            std::fs::copy(&source, &target).unwrap_or_else(|e| panic!("copy {}: {e}", source.display()));
+        }
+    }
+}
+
+#[test]
+fn scratch_copies_nested_config_directories() {
+    let scratch = Scratch::new();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/scenarios/faults");
+    for entry in std::fs::read_dir(&shipped).expect("shipped faults").flatten() {
+        let copy = scratch.path("scenarios/faults").join(entry.file_name());
+        assert!(copy.is_file(), "{} was not copied", copy.display());
+    }
+    assert!(scratch.path("scenarios/demo.toml").is_file());
+    assert!(scratch.path("profiles/esp-default.toml").is_file());
 }
 
 /// A child process that is killed when dropped.

@@ -44,6 +44,7 @@ pub fn config(wells: usize, base_port: u16, gateway: bool, scenario: Scenario) -
         scenario,
         control_bind: None,
         seed: 7,
+        well_data: Vec::new(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use super::codec::{BitField, RegisterType, WordOrder};
-use crate::domain::{Parameter, RunState, TripCode};
+use crate::domain::{Parameter, RunState, TripCode, WellData, WellDataOverrides};
 
 /// The Modbus table a register lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +67,10 @@ struct ProfileFile {
     /// The most registers one read may ask for (the protocol allows 125).
     #[serde(default = "default_max_registers")]
     max_registers_per_request: u16,
+    /// Static data for wells using this profile, where a well says nothing better
+    /// (esp-domain §1.1); unset figures take [`WellData::default`].
+    #[serde(default)]
+    well_data: WellDataOverrides,
     #[serde(default, rename = "register")]
     registers: Vec<RegisterFile>,
 }
@@ -110,6 +114,8 @@ pub struct Profile {
     pub unit_id: u8,
     pub max_registers_per_request: u16,
     pub fields: Vec<Field>,
+    /// Defaults for the static data of wells using this profile; never carries a feeder.
+    pub well_data: WellData,
 }
 
 /// One register mapping, resolved to a protocol address.
@@ -172,6 +178,7 @@ impl Profile {
             fail(location, error.message().to_owned())
         })?;
         validate_header(&file).map_err(|(key, problem)| fail(key.to_owned(), problem))?;
+        let well_data = well_data_defaults(&file.well_data).map_err(|(key, problem)| fail(key, problem))?;
         let mut fields = Vec::with_capacity(file.registers.len());
         for (index, register) in file.registers.iter().enumerate() {
             let field = resolve(&file, register).map_err(|(key, problem)| {
@@ -190,6 +197,7 @@ impl Profile {
             unit_id: file.unit_id,
             max_registers_per_request: file.max_registers_per_request,
             fields,
+            well_data,
         })
     }
 
@@ -218,6 +226,18 @@ fn validate_header(file: &ProfileFile) -> Result<(), Problem> {
         return Err(("register", "the profile maps no registers".into()));
     }
     Ok(())
+}
+
+/// The profile's `[well_data]` over the built-in defaults. A feeder belongs to a well's site,
+/// not to a device model, so a profile may not name one.
+fn well_data_defaults(defaults: &WellDataOverrides) -> Result<WellData, (String, String)> {
+    if defaults.feeder_id.is_some() {
+        let problem = "a feeder is per well: set it on the well or its well_group, not in a profile";
+        return Err(("well_data.feeder_id".into(), problem.into()));
+    }
+    let data = defaults.apply(&WellData::default());
+    data.validate().map_err(|error| (format!("well_data.{}", error.field), error.problem))?;
+    Ok(data)
 }
 
 fn resolve(file: &ProfileFile, register: &RegisterFile) -> Result<Field, Problem> {

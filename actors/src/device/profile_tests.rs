@@ -158,3 +158,33 @@ fn decimal_scaling_leaves_no_binary_noise() {
     .unwrap();
     assert_eq!(offset.fields[0].scaled(6_543.0).to_string(), "25.43");
 }
+
+const ONE_REGISTER: &str = "[[register]]\nparameter = \"power\"\ntype = \"u16\"\naddress = 1\n";
+
+fn with_well_data(table: &str) -> Result<Profile, ProfileError> {
+    profile(&format!("addressing = \"zero_based\"\n[well_data]\n{table}\n{ONE_REGISTER}"))
+}
+
+#[test]
+fn well_data_defaults_fill_what_the_profile_leaves_unset() {
+    let silent = profile(&format!("addressing = \"zero_based\"\n{ONE_REGISTER}")).map(|p| p.well_data);
+    assert_eq!(silent, Ok(WellData::default()));
+    let partial = with_well_data("shut_in_head = 2500\ndesign_flow = 1800.5").map(|p| p.well_data);
+    let expected = WellData { shut_in_head: 2500.0, design_flow: 1800.5, ..WellData::default() };
+    assert_eq!(partial, Ok(expected));
+}
+
+#[test]
+fn bad_well_data_in_a_profile_names_the_field() {
+    let negative = with_well_data("shut_in_head = -1");
+    let message = negative.err().map(|e| e.to_string()).unwrap_or_default();
+    assert_eq!(message, "profile test: well_data.shut_in_head: must be a positive number, got -1");
+    let typo = with_well_data("shut_in_hed = 3000");
+    assert!(typo.is_err_and(|e| e.problem.contains("shut_in_hed")));
+}
+
+#[test]
+fn a_profile_may_not_name_a_feeder() {
+    let feeder = with_well_data("feeder_id = \"F-1\"");
+    assert!(feeder.is_err_and(|e| e.location == "well_data.feeder_id" && e.problem.contains("per well")));
+}

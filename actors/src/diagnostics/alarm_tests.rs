@@ -395,3 +395,33 @@ fn states_and_priorities_serialize_as_snake_case() {
     assert_eq!(AlarmState::ALL.map(|s| s.to_string()), expected.map(String::from));
     assert_eq!(serde_json::to_string(&Priority::Medium).unwrap(), "\"medium\"");
 }
+
+#[test]
+fn memory_round_trip_resumes_every_state_and_counter() {
+    let mut alarm = alarm_with(|c| {
+        c.on_delay = secs(10);
+        c.re_alarm = Some(secs(60));
+    });
+    alarm.evaluate(true, t(0));
+    alarm.tick(t(10));
+    alarm.acknowledge(t(11)).unwrap();
+    alarm.shelve(Some(secs(3600)), "pump change", t(12)).unwrap();
+    alarm.evaluate(false, t(13));
+    let memory = alarm.memory();
+    let mut resumed = Alarm::restore(alarm.config().clone(), memory.clone());
+    assert_eq!(resumed.memory(), memory);
+    assert_eq!((resumed.state(), resumed.core_state()), (Shelved, Acknowledged));
+    assert_eq!(resumed.shelf(), alarm.shelf());
+    assert_eq!((resumed.activations(), resumed.suppressed_activations()), (1, 0));
+    assert_eq!(resumed.tick(t(3612)), alarm.tick(t(3612)), "both resume the off-delay and the shelf alike");
+}
+
+#[test]
+fn an_unacknowledged_alarm_stays_unacknowledged_after_restore() {
+    let alarm = raised(latching());
+    let mut resumed = Alarm::restore(alarm.config().clone(), alarm.memory());
+    assert_eq!(resumed.state(), Unacknowledged);
+    assert!(resumed.annunciated());
+    only(&resumed.evaluate(false, t(5)), Unacknowledged, Latched, "cleared");
+    assert_eq!(resumed.acknowledge(t(6)), Err(AlarmError::NotAcknowledgeable(Latched)));
+}

@@ -70,6 +70,26 @@ pub enum Priority {
     Low,
 }
 
+impl Priority {
+    /// Sort key: 0 for high, the most urgent first.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::High => 0,
+            Self::Medium => 1,
+            Self::Low => 2,
+        }
+    }
+
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+        }
+    }
+}
+
 /// Design settings of one alarm point.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlarmConfig {

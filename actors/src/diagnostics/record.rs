@@ -2,6 +2,7 @@
 //! persisted state of every alarm point, the alarm journal and the operator audit trail
 //! (esp-domain §2.1, §3.4). Plain data; the Recorder writes it, the store reads it back.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -70,7 +71,7 @@ impl fmt::Display for AlarmId {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     /// A canonical parameter or a derived quantity (`load_bl_pct`, `submergence`, `cv_current`).
-    pub signal: String,
+    pub signal: Cow<'static, str>,
     pub value: f64,
     /// The limit the value crossed, in the value's unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -10,5 +10,5 @@ mod well_id;
 pub use parameter::{Parameter, UnknownParameter};
 pub use sample::{Sample, Values};
 pub use states::{ConnectionState, Quality, RunState, SupervisionState, TripCode};
-pub use well_data::{InvalidWellData, WellData};
+pub use well_data::{InvalidWellData, WellData, WellDataOverrides};
 pub use well_id::{InvalidWellId, WellId};

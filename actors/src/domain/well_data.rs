@@ -39,6 +39,56 @@ impl Default for WellData {
     }
 }
 
+/// Some figures of [`WellData`], each optional: a profile's `[well_data]` defaults, or the
+/// overrides of a well group or of one well. What is unset comes from the layer below
+/// (built-in defaults, then the profile, then the group or well).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WellDataOverrides {
+    /// Motor nameplate current, A.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motor_rated_current: Option<f64>,
+    /// Motor or insulation temperature rating, °C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motor_rated_temperature: Option<f64>,
+    /// Bubble-point pressure, psi.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bubble_point_pressure: Option<f64>,
+    /// Wellhead pressure against a closed valve at the design frequency, psi.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shut_in_head: Option<f64>,
+    /// Design liquid rate, bbl/d.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design_flow: Option<f64>,
+    /// Frequency the shut-in head and design flow refer to, Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design_frequency: Option<f64>,
+    /// The power feeder the drive is supplied from. Per well or group only: profiles refuse it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeder_id: Option<String>,
+}
+
+impl WellDataOverrides {
+    /// Whether nothing is overridden.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `base` with every figure set here put in its place. Not validated: call
+    /// [`WellData::validate`] on the result.
+    pub fn apply(&self, base: &WellData) -> WellData {
+        WellData {
+            motor_rated_current: self.motor_rated_current.unwrap_or(base.motor_rated_current),
+            motor_rated_temperature: self.motor_rated_temperature.unwrap_or(base.motor_rated_temperature),
+            bubble_point_pressure: self.bubble_point_pressure.unwrap_or(base.bubble_point_pressure),
+            shut_in_head: self.shut_in_head.unwrap_or(base.shut_in_head),
+            design_flow: self.design_flow.unwrap_or(base.design_flow),
+            design_frequency: self.design_frequency.unwrap_or(base.design_frequency),
+            feeder_id: self.feeder_id.clone().or_else(|| base.feeder_id.clone()),
+        }
+    }
+}
+
 /// A figure of [`WellData`] that cannot describe a real well.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
@@ -73,6 +123,18 @@ impl WellData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overrides_replace_only_what_they_set() {
+        let base = WellData { feeder_id: Some("F-1".into()), ..WellData::default() };
+        let none = WellDataOverrides::default();
+        assert!(none.is_empty());
+        assert_eq!(none.apply(&base), base);
+        let some = WellDataOverrides { shut_in_head: Some(2500.0), ..WellDataOverrides::default() };
+        let applied = some.apply(&base);
+        assert_eq!((applied.shut_in_head, applied.feeder_id.as_deref()), (2500.0, Some("F-1")));
+        assert_eq!(applied.design_flow, base.design_flow);
+    }
 
     #[test]
     fn defaults_are_valid_and_bad_figures_are_named() {

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::diagnostics::{Baseline, DiagnosisEvent, DiagnosisRecord};
 use crate::domain::{
-    ConnectionState, Parameter, Quality, RunState, Sample, SupervisionState, TripCode, Values, WellId,
+    ConnectionState, Parameter, Quality, RunState, Sample, SupervisionState, TripCode, Values, WellData, WellId,
 };
 
 /// Device link counters, cumulative over the life of the well (across actor restarts).
@@ -31,6 +32,36 @@ pub struct DeviceCounters {
     pub samples_reported: u64,
     /// Samples the recorder could not take in time: counted, never silent.
     pub samples_dropped: u64,
+}
+
+/// History entries kept per well in memory; the store keeps them all.
+const DIAGNOSIS_HISTORY: usize = 64;
+
+/// What diagnostics keep of a well in the fleet view.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DiagnosticsView {
+    /// The diagnoses raised now, each with the entry that raised it.
+    pub current: Vec<DiagnosisRecord>,
+    /// Recent history entries, oldest first.
+    #[serde(skip)]
+    pub history: VecDeque<DiagnosisRecord>,
+    /// The well's learned baseline.
+    pub baseline: Option<Baseline>,
+}
+
+impl DiagnosticsView {
+    /// Takes in a raised or cleared diagnosis.
+    pub fn record(&mut self, record: DiagnosisRecord) {
+        self.current.retain(|current| current.kind != record.kind);
+        if record.event == DiagnosisEvent::Raised {
+            self.current.push(record.clone());
+            self.current.sort_by_key(|current| (current.priority.rank(), current.at));
+        }
+        if self.history.len() == DIAGNOSIS_HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(record);
+    }
 }
 
 /// The last device error, with when it happened.
@@ -98,17 +129,20 @@ pub struct WellSnapshot {
     pub profile: String,
     /// `host:port unit N`.
     pub endpoint: String,
+    /// The well's resolved static data; the supervisor sets it from the spec on adding the well.
+    pub well_data: WellData,
     pub connection: ConnectionState,
     pub supervision: SupervisionState,
     pub run_state: Option<RunState>,
     pub trip_code: Option<TripCode>,
     pub last_sample_at: Option<DateTime<Utc>>,
-    pub active_alarms: u32,
     /// Actor restarts by supervision, cumulative.
     pub restarts: u32,
     pub counters: DeviceCounters,
     pub last_error: Option<LastError>,
     pub latest: LatestValues,
+    /// Current diagnoses, recent history and the baseline: kept here so they survive actor restarts.
+    pub diagnostics: DiagnosticsView,
     /// The most recent samples, oldest first, at most `history_capacity`.
     #[serde(skip)]
     pub history: VecDeque<Sample>,
@@ -123,16 +157,17 @@ impl WellSnapshot {
             name,
             profile,
             endpoint,
+            well_data: WellData::default(),
             connection: ConnectionState::Connecting,
             supervision: SupervisionState::Running,
             run_state: None,
             trip_code: None,
             last_sample_at: None,
-            active_alarms: 0,
             restarts: 0,
             counters: DeviceCounters::default(),
             last_error: None,
             latest: LatestValues::default(),
+            diagnostics: DiagnosticsView::default(),
             history: VecDeque::with_capacity(history_capacity),
             history_capacity,
         }

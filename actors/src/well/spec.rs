@@ -1,10 +1,12 @@
-//! What a well actor needs to know about its well: identity, device and poll settings.
+//! What a well actor needs to know about its well: identity, device, poll settings and the
+//! static data diagnoses judge against.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::device::{Endpoint, Profile, ReadPlan};
-use crate::domain::WellId;
+use crate::diagnostics::{Baseline, Thresholds};
+use crate::domain::{WellData, WellId};
 
 /// How a well is polled. Validated by the service's configuration before any actor starts.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,11 +44,26 @@ pub struct WellSpec {
     pub plan: Arc<ReadPlan>,
     pub endpoint: Endpoint,
     pub poll: PollSettings,
+    /// Nameplate, fluid and sizing figures and the feeder (esp-domain §1.1), validated. Shared,
+    /// like the profile, so a spec stays small enough to travel in a message.
+    pub well_data: Arc<WellData>,
+    /// The diagnostic rules' limits for this well.
+    pub thresholds: Arc<Thresholds>,
+    /// The baseline the historian last saved, for the first start after a restart of the process;
+    /// later actor restarts take the newer one from the fleet view.
+    pub saved_baseline: Option<Arc<Baseline>>,
 }
 
 impl WellSpec {
+    /// A well with its profile's default static data; see [`WellSpec::with_well_data`].
     pub fn new(id: WellId, name: String, profile: Arc<Profile>, endpoint: Endpoint, poll: PollSettings) -> Self {
         let plan = Arc::new(ReadPlan::new(&profile));
-        Self { id, name, profile, plan, endpoint, poll }
+        let well_data = Arc::new(profile.well_data.clone());
+        Self { id, name, profile, plan, endpoint, poll, well_data, thresholds: Arc::default(), saved_baseline: None }
+    }
+
+    /// The same well with its own static data, already validated by the caller.
+    pub fn with_well_data(self, well_data: WellData) -> Self {
+        Self { well_data: Arc::new(well_data), ..self }
     }
 }

@@ -122,7 +122,7 @@ pub(super) fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-fn from_millis(millis: i64) -> sqlx::Result<DateTime<Utc>> {
+pub(super) fn from_millis(millis: i64) -> sqlx::Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(millis)
         .ok_or_else(|| sqlx::Error::Decode(format!("timestamp {millis} ms is out of range").into()))
 }

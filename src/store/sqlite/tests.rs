@@ -1,15 +1,17 @@
 //! The SQLite backend against real database files in temp directories: the shared store
-//! suite, then what is particular to SQLite (files, pragmas, atomicity, open errors).
+//! suite, then what is particular to SQLite (files, pragmas, atomicity, open errors, rows
+//! this build cannot decode, the append-only audit table).
 
 use std::sync::Arc;
 
 use tempfile::TempDir;
+use wellvisor_actors::diagnostics::{AlarmState, DiagnosisEvent, DiagnosisKind, Source};
 use wellvisor_actors::domain::Sample;
-use wellvisor_actors::store::{Store, StoreError, StoredWell};
+use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredWell};
 
 use super::telemetry::ROWS_PER_INSERT;
 use super::SqliteStore;
-use crate::store::suite::{self, at, full_sample, well};
+use crate::store::suite::{self, alarm, at, audit, baseline, diagnosis, full_sample, journal, well};
 use crate::store::StoreOpenError;
 
 fn url_in(dir: &TempDir, relative: &str) -> String {
@@ -55,7 +57,7 @@ async fn data_survives_a_reopen_and_migrations_apply_once() {
     assert_eq!(store.count_samples(None).await.expect("count"), 1);
     let applied: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&store.pool).await.expect("migrations");
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2);
 }
 
 #[tokio::test]
@@ -114,4 +116,72 @@ async fn a_file_that_is_not_a_database_is_named_in_the_error() {
     let error = SqliteStore::open(&url).await.err().expect("must fail");
     let message = error.to_string();
     assert!(message.starts_with(&format!("cannot open database {url}: ")), "{message}");
+}
+
+/// Runs one statement against the store's pool, as a hand edit or a newer build would.
+async fn execute(store: &SqliteStore, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(&store.pool).await.map(drop)
+}
+
+fn rejected_naming<T: std::fmt::Debug>(result: Result<T, StoreError>, column: &str, value: &str) {
+    match result {
+        Err(StoreError::Rejected(message)) => {
+            assert!(message.contains(column) && message.contains(value), "{message}");
+        }
+        other => panic!("expected a rejection naming {column}, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn names_this_build_does_not_know_are_rejected_naming_the_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    let w = Source::Well(well("W-001"));
+    let records = [
+        Record::Diagnosis(diagnosis(&w, DiagnosisKind::GasLock, DiagnosisEvent::Raised, at(0))),
+        Record::AlarmState(alarm("W-001:gas_lock", AlarmState::Unacknowledged, at(0))),
+        Record::Journal(journal("W-001:gas_lock", at(0), "activated")),
+        Record::Baseline(baseline("W-001", at(0), "{}")),
+    ];
+    store.write_records(&records).await.expect("write");
+    execute(&store, "UPDATE diagnoses SET kind = 'gremlins'").await.expect("edit");
+    execute(&store, "UPDATE alarms SET state = 'snoozed'").await.expect("edit");
+    execute(&store, "UPDATE alarm_journal SET priority = 'urgent'").await.expect("edit");
+    execute(&store, "UPDATE baselines SET well_id = 'W 001'").await.expect("edit");
+    let query = DiagnosisQuery { source: w, from: at(0), to: at(1), limit: 10 };
+    rejected_naming(store.read_diagnoses(&query).await, "diagnoses.kind", "gremlins");
+    rejected_naming(store.load_alarms().await, "alarms.state", "snoozed");
+    rejected_naming(store.read_alarm_journal(at(0), at(1), 10).await, "alarm_journal.priority", "urgent");
+    rejected_naming(store.load_baselines().await, "baselines.well_id", "W 001");
+}
+
+#[tokio::test]
+async fn the_audit_table_refuses_updates_and_deletes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    let entry = audit(at(0), "ack");
+    store.write_records(&[Record::Audit(entry.clone())]).await.expect("write");
+    let update = execute(&store, "UPDATE audit SET actor = 'someone else'").await;
+    assert!(update.is_err_and(|e| e.to_string().contains("append-only")));
+    let delete = execute(&store, "DELETE FROM audit").await;
+    assert!(delete.is_err_and(|e| e.to_string().contains("append-only")));
+    assert_eq!(store.read_audit(at(0), at(1), 10).await.expect("audit"), vec![entry]);
+}
+
+#[tokio::test]
+async fn a_failing_record_rolls_back_the_whole_batch_as_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    execute(&store, "CREATE TRIGGER refuse_alarm BEFORE INSERT ON alarms BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        .await
+        .expect("trigger");
+    let records = [
+        Record::Audit(audit(at(0), "ack")),
+        Record::Journal(journal("W-001:gas_lock", at(0), "acknowledged")),
+        Record::AlarmState(alarm("W-001:gas_lock", AlarmState::Acknowledged, at(0))),
+    ];
+    let result = store.write_records(&records).await;
+    assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
+    assert!(store.read_audit(at(0), at(1), 10).await.expect("audit").is_empty());
+    assert!(store.read_alarm_journal(at(0), at(1), 10).await.expect("journal").is_empty());
 }

@@ -1,0 +1,136 @@
+//! The `from`, `to` and `limit` of every history endpoint (telemetry, diagnostics, audit), read
+//! the same way everywhere: RFC 3339 timestamps in any offset, served in UTC; by default the
+//! last hour up to now and at most [`DEFAULT_LIMIT`] entries, oldest first. What cannot be read
+//! is a 400 naming the parameter; a limit out of range is a 422.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Deserialize;
+
+use super::error::ApiError;
+
+/// Entries returned when the query names no limit.
+pub const DEFAULT_LIMIT: usize = 1_000;
+/// The most entries one request may ask for.
+pub const MAX_LIMIT: usize = 10_000;
+/// The window served when the query names no `from`.
+pub const DEFAULT_WINDOW: TimeDelta = TimeDelta::hours(1);
+
+/// The query string of a history endpoint that takes nothing else (diagnostics, audit).
+/// Unknown keys are refused, so a typo is never silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeParams {
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+}
+
+impl RangeParams {
+    pub fn resolve(&self, now: DateTime<Utc>) -> Result<Range, ApiError> {
+        Range::resolve(self.from.as_deref(), self.to.as_deref(), self.limit.as_deref(), now)
+    }
+}
+
+/// A checked range: `[from, to)`, at most `limit` entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub limit: usize,
+}
+
+impl Range {
+    /// Checks every value and fills in the defaults: the last hour up to `now`, [`DEFAULT_LIMIT`].
+    pub fn resolve(
+        from: Option<&str>,
+        to: Option<&str>,
+        limit: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let to = to.map(|raw| parse_timestamp("to", raw)).transpose()?.unwrap_or(now);
+        let from = match from {
+            Some(raw) => parse_timestamp("from", raw)?,
+            None => to.checked_sub_signed(DEFAULT_WINDOW).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        };
+        if from >= to {
+            return Err(ApiError::BadRequest(format!("from ({from}) must be before to ({to})")));
+        }
+        Ok(Self { from, to, limit: parse_limit(limit)? })
+    }
+
+    /// How many entries to read: one more than the limit tells whether the range holds more.
+    pub fn probe(&self) -> usize {
+        self.limit + 1
+    }
+
+    /// Cuts entries read with [`Range::probe`] to the limit; `true` when some were cut.
+    pub fn cut<T>(&self, mut entries: Vec<T>) -> (Vec<T>, bool) {
+        let truncated = entries.len() > self.limit;
+        entries.truncate(self.limit);
+        (entries, truncated)
+    }
+}
+
+/// An RFC 3339 timestamp in any offset, returned in UTC. A `+` offset that arrived unencoded
+/// (and so reads as a space) is taken as the `+` it was meant to be.
+fn parse_timestamp(key: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(raw)
+        .or_else(
+            |error| if raw.contains(' ') { DateTime::parse_from_rfc3339(&raw.replace(' ', "+")) } else { Err(error) },
+        )
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|error| {
+            ApiError::BadRequest(format!(
+                "{key}: {raw:?} is not an RFC 3339 timestamp ({error}); write e.g. 2026-01-01T00:00:00Z"
+            ))
+        })
+}
+
+fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
+    let Some(raw) = raw else { return Ok(DEFAULT_LIMIT) };
+    let limit: u64 = raw.parse().map_err(|_| ApiError::BadRequest(format!("limit: {raw:?} is not a whole number")))?;
+    match usize::try_from(limit) {
+        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+        _ => Err(ApiError::Unprocessable(format!("limit: {limit} is out of range; use 1 to {MAX_LIMIT}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn noon() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap_or_default()
+    }
+
+    #[test]
+    fn defaults_to_the_last_hour_and_a_thousand_entries() {
+        let range = Range::resolve(None, None, None, noon()).map(|r| (r.to - r.from, r.to, r.limit));
+        assert_eq!(range.ok(), Some((DEFAULT_WINDOW, noon(), DEFAULT_LIMIT)));
+    }
+
+    #[test]
+    fn reads_offsets_and_an_unencoded_plus() {
+        let range = Range::resolve(Some("2026-01-01T13:00:00 02:00"), None, None, noon());
+        assert_eq!(range.map(|r| r.from.to_rfc3339()).ok(), Some("2026-01-01T11:00:00+00:00".to_owned()));
+    }
+
+    #[test]
+    fn refuses_empty_ranges_and_limits_out_of_range() {
+        let empty = Range::resolve(Some("2026-01-01T12:00:00Z"), None, None, noon());
+        assert_eq!(empty.err().map(|e| e.code()), Some("bad_request"));
+        for (limit, code) in [("0", "unprocessable"), ("10001", "unprocessable"), ("-1", "bad_request")] {
+            let result = Range::resolve(None, None, Some(limit), noon());
+            assert_eq!(result.err().map(|e| e.code()), Some(code), "limit {limit}");
+        }
+    }
+
+    #[test]
+    fn a_probe_one_past_the_limit_says_whether_the_range_held_more() {
+        let range = Range { from: noon(), to: noon(), limit: 2 };
+        assert_eq!(range.cut(vec![1, 2, 3]), (vec![1, 2], true));
+        assert_eq!(range.cut(vec![1, 2]), (vec![1, 2], false));
+    }
+}
