@@ -3,7 +3,7 @@
 //! reported is lost: stop accepting HTTP, stop wells, flush the recorder, stop the rest.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -15,10 +15,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 use wellvisor_actors::clock::SystemClock;
-use wellvisor_actors::device::ModbusConnector;
+use wellvisor_actors::device::{Endpoint, ModbusConnector};
 use wellvisor_actors::diagnostics::book::AlarmBook;
 use wellvisor_actors::diagnostics::Baseline;
-use wellvisor_actors::domain::WellId;
+use wellvisor_actors::domain::{WellData, WellId};
 use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetMsg, FleetView};
 use wellvisor_actors::recorder::{
     recorder_queue, FlushPolicy, RecorderActor, RecorderIntake, RecorderMsg, RecorderSnapshot, DEFAULT_RECORD_CAPACITY,
@@ -27,10 +27,13 @@ use wellvisor_actors::store::Store;
 use wellvisor_actors::supervisor::{SupervisorArgs, SupervisorMsg, WellSupervisor};
 use wellvisor_actors::well::WellContext;
 
-use crate::config::{LoadedConfig, WellDefinition};
+use crate::config::{LoadedConfig, SimulatorConfig, WellDefinition, WellFactory};
 
 #[path = "app/memory.rs"]
 mod memory;
+#[cfg(test)]
+#[path = "app/simulated_tests.rs"]
+mod simulated_tests;
 use crate::http::{router, AppState, Health, HttpLimits};
 use crate::sim::{self, SimConfig, SimHandle};
 
@@ -158,6 +161,7 @@ async fn start_simulator(loaded: &LoadedConfig) -> anyhow::Result<Option<SimHand
         Some(path) => sim::Scenario::load(&loaded.resolve(path))?,
         None => sim::Scenario::empty(),
     };
+    let well_data = simulated_well_data(&loaded.factory, &loaded.wells, simulator, &profile.well_data);
     let config = SimConfig {
         wells: simulator.wells,
         base_port: simulator.base_port,
@@ -167,11 +171,49 @@ async fn start_simulator(loaded: &LoadedConfig) -> anyhow::Result<Option<SimHand
         scenario,
         control_bind: simulator.control_bind,
         seed: 1,
-        well_data: Vec::new(),
+        well_data,
     };
     let handle = sim::start(config).await.context("starting the in-process simulator")?;
     info!(wells = simulator.wells, base_port = simulator.base_port, "simulator started");
     Ok(Some(handle))
+}
+
+/// The static data of each simulated well, so the simulator models the wells the configuration
+/// describes: well `i` takes that of the configured well whose device it is (on loopback, at
+/// `base_port + i`, or unit id `i + 1` on `base_port` behind a gateway), resolved as for
+/// supervision; the others keep `default`, the simulator profile's.
+fn simulated_well_data(
+    factory: &WellFactory,
+    wells: &[WellDefinition],
+    simulator: &SimulatorConfig,
+    default: &WellData,
+) -> Vec<WellData> {
+    let mut data = vec![default.clone(); simulator.wells];
+    for definition in wells {
+        let Ok(spec) = factory.build(definition) else { continue };
+        if let Some(entry) = simulated_index(&spec.endpoint, simulator).and_then(|index| data.get_mut(index)) {
+            *entry = (*spec.well_data).clone();
+        }
+    }
+    data
+}
+
+/// Which simulated well answers at `endpoint`, if any.
+fn simulated_index(endpoint: &Endpoint, simulator: &SimulatorConfig) -> Option<usize> {
+    let loopback = endpoint.host.eq_ignore_ascii_case("localhost")
+        || endpoint.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return None;
+    }
+    let index = if simulator.gateway {
+        if endpoint.port != simulator.base_port {
+            return None;
+        }
+        usize::from(endpoint.unit_id).checked_sub(1)?
+    } else {
+        usize::from(endpoint.port).checked_sub(usize::from(simulator.base_port))?
+    };
+    (index < simulator.wells).then_some(index)
 }
 
 fn serve(listener: TcpListener, router: axum::Router) -> (watch::Sender<bool>, JoinHandle<()>) {

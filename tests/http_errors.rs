@@ -119,6 +119,22 @@ async fn bad_well_data_is_422_naming_the_field() {
 }
 
 #[tokio::test]
+async fn bad_thresholds_are_422_naming_the_key() {
+    let app = TestApp::start().await;
+    let mut negative = well_body("W-1");
+    negative["thresholds"] = json!({"cv_ratio": -1});
+    let answer = app.post_json("/api/v1/wells", &negative).await;
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_definition");
+    assert_eq!(message(&answer), "well W-1: thresholds.cv_ratio: must be a positive number, got -1");
+    let mut unknown = well_body("W-2");
+    unknown["thresholds"] = json!({"cv_rato": 3});
+    let answer = app.post_json("/api/v1/wells", &unknown).await;
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_definition");
+    assert!(message(&answer).starts_with("well W-2: thresholds.cv_rato: unknown field"), "{answer:?}");
+    assert_eq!(app.get("/api/v1/wells").await.json["count"], 0);
+}
+
+#[tokio::test]
 async fn bodies_that_are_not_json_are_400_or_415() {
     let app = TestApp::start().await;
     assert_error(

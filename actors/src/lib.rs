@@ -5,9 +5,11 @@
 //! ```text
 //! Root (the service wires this up)
 //! ├── Recorder        recorder.rs   batches samples and records into a `Store`; bounded intakes, counted overflow
-//! ├── Fleet           fleet.rs      live picture: a snapshot per well (dashmap), status broadcast
+//! ├── Fleet           fleet.rs      live picture: a snapshot per well (dashmap), status broadcast,
+//! │                                 power events per feeder and outages per gateway
 //! └── WellSupervisor  supervisor.rs one_for_one restarts with backoff and an intensity limit
-//!     ├── Well W-001  well.rs       owns its Modbus link, poll schedule, latest values, history
+//!     ├── Well W-001  well.rs       owns its Modbus link, poll schedule, latest values, history,
+//!     │                             its diagnostic engine and its alarm points in the AlarmBook
 //!     └── …
 //! ```
 //!
@@ -15,7 +17,9 @@
 //! - [`domain`]: pure vocabulary (well ids, canonical parameters, samples, states).
 //! - [`device`]: register maps and decoding (pure), the Modbus link seam, connections shared
 //!   per gateway, backoff.
-//! - [`diagnostics`]: the ISA-18.2 alarm state machine (pure, clock injected).
+//! - [`diagnostics`]: pure, clock injected: the diagnostic engine and its rules, the well's
+//!   baseline, the ISA-18.2 alarm state machine, the fleet's alarm book (shared by wells, the
+//!   fleet and the API) and its KPIs.
 //! - [`restart`]: the restart-intensity window (pure).
 //! - [`well`], [`supervisor`], [`fleet`], [`recorder`]: one actor per file.
 //! - [`store`]: the storage trait the recorder writes through (samples and diagnostic records);

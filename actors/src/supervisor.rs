@@ -16,9 +16,12 @@ use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::device::Backoff;
+use crate::diagnostics::book::Evaluation;
+use crate::diagnostics::{AlarmConfig, Priority, Source};
 use crate::domain::{SupervisionState, WellId};
 use crate::fleet::{FleetMsg, StatusEvent, WellSnapshot};
 use crate::restart::{RestartIntensity, Verdict};
+use crate::well::push_changes;
 use crate::well::{WellActor, WellArgs, WellContext, WellMsg, WellSpec};
 
 /// How failed wells are restarted.
@@ -72,6 +75,9 @@ pub struct SupervisorCounters {
 }
 
 pub struct WellSupervisor;
+
+/// The alarm raised when a well's restarts hit the intensity limit.
+pub const SUPERVISION_FAILED: &str = "supervision_failed";
 
 pub struct SupervisorArgs {
     pub context: WellContext,
@@ -207,6 +213,7 @@ impl SupervisorState {
             spec.poll.history,
         );
         snapshot.well_data = (*spec.well_data).clone();
+        snapshot.thresholds = (*spec.thresholds).clone();
         if !self.context.fleet.insert(snapshot) {
             return Err(SupervisorError::Duplicate(spec.id));
         }
@@ -337,7 +344,23 @@ impl SupervisorState {
     fn set_supervision(&self, id: &WellId, to: SupervisionState, detail: Option<String>) {
         let from = self.context.fleet.update(id, |snapshot| std::mem::replace(&mut snapshot.supervision, to));
         if let Some(from) = from.filter(|from| *from != to) {
+            if from == SupervisionState::Failed || to == SupervisionState::Failed {
+                self.alarm_failed(id, to == SupervisionState::Failed);
+            }
             self.emit(id, "supervision", Some(from), Some(to), detail);
+        }
+    }
+
+    /// `supervision_failed`: the well is down until an operator restarts it (esp-domain §3).
+    fn alarm_failed(&self, id: &WellId, failed: bool) {
+        let message = "The well's actor keeps failing; it stays down until an operator restarts it";
+        let evaluation = Evaluation::condition(SUPERVISION_FAILED, AlarmConfig::new(Priority::High), failed, message);
+        let changes = self.context.alarms.evaluate(&Source::Well(id.clone()), evaluation, self.context.clock.now());
+        let mut records = Vec::new();
+        push_changes(changes, &mut records);
+        for record in records {
+            // A drop is counted by the recorder and raises its own overflow alarm.
+            let _ = self.context.recorder.try_submit_record(record);
         }
     }
 

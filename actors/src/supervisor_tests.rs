@@ -6,6 +6,7 @@ use std::time::Duration;
 use ractor::call_t;
 
 use super::*;
+use crate::diagnostics::{AlarmId, AlarmState};
 use crate::domain::{ConnectionState, WellData};
 use crate::testing::tree::{spec, TestTree};
 use crate::well::PollSettings;
@@ -67,6 +68,12 @@ async fn five_failures_in_the_window_leave_the_well_failed_and_down() {
     assert_eq!(tree.device.reads(), reads_when_failed);
     let counters = counters(&tree).await;
     assert_eq!((counters.failures, counters.restarts, counters.gave_up), (5, 4, 1));
+    assert_eq!(failed_alarm(&tree), Some(AlarmState::Unacknowledged), "a failed well is an alarm");
+}
+
+fn failed_alarm(tree: &TestTree) -> Option<AlarmState> {
+    let id = AlarmId::new(&Source::Well(id("W-1")), SUPERVISION_FAILED);
+    tree.alarms.get(&id).map(|alarm| alarm.state)
 }
 
 #[tokio::test(start_paused = true)]
@@ -95,6 +102,7 @@ async fn operator_restart_clears_failed() {
     let restarted = call_t!(tree.supervisor, SupervisorMsg::Restart, 5_000, id("W-1"));
     assert_eq!(restarted.ok(), Some(Ok(())));
     assert_eq!(supervision(&tree).map(|s| s.0), Some(SupervisionState::Running));
+    assert_eq!(failed_alarm(&tree), Some(AlarmState::RtnUnacknowledged), "cleared, still to be acknowledged");
     let reads = tree.device.reads();
     tree.until(3 * SECOND, "polling again", |t| t.device.reads() > reads).await;
     // The slate is clean: one more panic is restarted, not failed.

@@ -8,7 +8,7 @@ use wellvisor_actors::device::Profile;
 use wellvisor_actors::domain::{WellData, WellId};
 
 use super::sections::{Config, LogFormat, WellGroup};
-use super::well::{check_poll, PollOverrides, WellDefinition, WellFactory};
+use super::well::{check_poll, resolve_thresholds, PollOverrides, WellDefinition, WellFactory};
 
 /// A configuration that cannot be used: the file, the key and the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,7 +61,7 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<LoadedC
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let profiles = load_profiles(&base_dir.join(&config.profiles.dir))?;
     let factory = WellFactory::new(profiles, config.polling.settings());
-    let wells = expand_wells(&config).map_err(|(key, problem)| fail(&key, problem))?;
+    let wells = expand_wells(&config, &factory).map_err(|(key, problem)| fail(&key, problem))?;
     for well in &wells {
         factory.build(well).map_err(|e| fail(&format!("wells.{}.{}", e.well, e.field), e.problem))?;
     }
@@ -180,10 +180,10 @@ pub fn load_profiles(dir: &Path) -> Result<BTreeMap<String, Arc<Profile>>, Confi
     Ok(profiles)
 }
 
-fn expand_wells(config: &Config) -> Result<Vec<WellDefinition>, (String, String)> {
+fn expand_wells(config: &Config, factory: &WellFactory) -> Result<Vec<WellDefinition>, (String, String)> {
     let mut wells = Vec::new();
     for (index, group) in config.well_groups.iter().enumerate() {
-        check_group_well_data(group).map_err(|(field, problem)| (format!("well_group[{index}].{field}"), problem))?;
+        check_group(group, factory).map_err(|(field, problem)| (format!("well_group[{index}].{field}"), problem))?;
         expand_group(group, &mut wells).map_err(|problem| (format!("well_group[{index}]"), problem))?;
     }
     wells.extend(config.wells.iter().cloned());
@@ -196,10 +196,17 @@ fn expand_wells(config: &Config) -> Result<Vec<WellDefinition>, (String, String)
     Ok(wells)
 }
 
-/// Checks the figures a group sets, so a bad one names the group rather than its first well.
-fn check_group_well_data(group: &WellGroup) -> Result<(), (String, String)> {
+/// Checks the figures and limits a group sets, so a bad one names the group rather than its
+/// first well. Limits are checked over the group's profile; an unknown profile is left for the
+/// first well to name.
+fn check_group(group: &WellGroup, factory: &WellFactory) -> Result<(), (String, String)> {
     let data = group.well_data.apply(&WellData::default());
-    data.validate().map_err(|error| (format!("well_data.{}", error.field), error.problem))
+    data.validate().map_err(|error| (format!("well_data.{}", error.field), error.problem))?;
+    if let Some(profile) = factory.profile(&group.profile) {
+        resolve_thresholds(&group.thresholds, profile)
+            .map_err(|error| (format!("thresholds.{}", error.key), error.problem))?;
+    }
+    Ok(())
 }
 
 fn expand_group(group: &WellGroup, wells: &mut Vec<WellDefinition>) -> Result<(), String> {
@@ -228,6 +235,7 @@ fn expand_group(group: &WellGroup, wells: &mut Vec<WellDefinition>) -> Result<()
             unit_id,
             poll: PollOverrides::default(),
             well_data: group.well_data.clone(),
+            thresholds: group.thresholds.clone(),
         };
         wells.push(definition);
     }

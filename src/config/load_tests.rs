@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use wellvisor_actors::diagnostics::Thresholds;
+
 use super::*;
 
 fn no_env(_: &str) -> Option<String> {
@@ -138,8 +140,9 @@ fn environment_overrides_win_and_are_checked() {
     assert_eq!(load(&path, &bad).unwrap_err().key, "WELLVISOR_HTTP_BIND");
 }
 
-/// A profile of one register whose `[well_data]` sets a few defaults.
+/// A profile of one register whose `[well_data]` and `[thresholds]` set a few defaults.
 const SMALL_PROFILE: &str = "addressing = \"zero_based\"\n[well_data]\nshut_in_head = 2000\nmotor_rated_current = 30\n\
+                             [thresholds]\ncv_ratio = 3\nunderload_ratio = 0.7\noverload_fast_ratio = 1.3\n\
                              [[register]]\nparameter = \"power\"\ntype = \"u16\"\naddress = 1\n";
 
 fn load_with_small_profile(text: &str) -> Result<LoadedConfig, ConfigError> {
@@ -236,4 +239,91 @@ fn a_profile_naming_a_feeder_is_rejected() {
     assert!(error.file.ends_with("small.toml"), "{error}");
     assert_eq!(error.key, "well_data.feeder_id");
     assert!(error.problem.contains("per well"), "{error}");
+}
+
+fn thresholds_of(loaded: &LoadedConfig, index: usize) -> Thresholds {
+    (*loaded.factory.build(&loaded.wells[index]).unwrap().thresholds).clone()
+}
+
+/// What `SMALL_PROFILE`'s `[thresholds]` resolves to.
+fn small_profile_thresholds() -> Thresholds {
+    Thresholds { cv_ratio: 3.0, underload_ratio: 0.7, overload_fast_ratio: 1.3, ..Thresholds::default() }
+}
+
+#[test]
+fn wells_take_their_profiles_thresholds() {
+    let loaded = load_with_small_profile(&ONE_WELL.replace("esp-default", "small")).unwrap();
+    assert_eq!(thresholds_of(&loaded, 0), small_profile_thresholds());
+    let plain = load_text(ONE_WELL).unwrap();
+    assert_eq!(thresholds_of(&plain, 0), Thresholds::default(), "a profile without [thresholds]");
+}
+
+#[test]
+fn a_well_overrides_its_profiles_thresholds_key_by_key() {
+    let text = ONE_WELL.replace("esp-default", "small") + "thresholds = { underload_ratio = 0.6, frozen_secs = 600 }\n";
+    let loaded = load_with_small_profile(&text).unwrap();
+    let expected = Thresholds { underload_ratio: 0.6, frozen_secs: 600, ..small_profile_thresholds() };
+    assert_eq!(thresholds_of(&loaded, 0), expected, "the well's, then the profile's, then the defaults");
+}
+
+#[test]
+fn a_group_shares_its_thresholds_with_every_well() {
+    let text = "[[well_group]]\nprefix = \"P\"\ncount = 2\nprofile = \"small\"\nfirst_port = 100\n\
+                [well_group.thresholds]\ncv_ratio = 2.5\ncomms_loss_polls = 5\n";
+    let loaded = load_with_small_profile(text).unwrap();
+    let expected = Thresholds { cv_ratio: 2.5, comms_loss_polls: 5, ..small_profile_thresholds() };
+    for index in 0..2 {
+        assert_eq!(thresholds_of(&loaded, index), expected);
+    }
+}
+
+#[test]
+fn threshold_mistakes_name_the_well_or_group_and_the_key() {
+    let zero = ONE_WELL.replace("W-1", "W-003") + "thresholds = { cv_ratio = 0 }\n";
+    let error = load_text(&zero).unwrap_err();
+    assert_eq!(
+        format!("{}: {}", error.key, error.problem),
+        "wells.W-003.thresholds.cv_ratio: must be a positive number, got 0"
+    );
+
+    let unknown = format!("{ONE_WELL}thresholds = {{ cv_rato = 3 }}\n");
+    let error = load_text(&unknown).unwrap_err();
+    assert_eq!(error.key, "wells.W-1.thresholds.cv_rato", "{error}");
+    assert!(error.problem.contains("unknown field `cv_rato`"), "{error}");
+
+    let wrong_type = format!("{ONE_WELL}thresholds = {{ frozen_secs = \"30m\" }}\n");
+    assert_eq!(load_text(&wrong_type).unwrap_err().key, "wells.W-1.thresholds.frozen_secs");
+
+    let group = "[[well_group]]\nprefix = \"P\"\ncount = 2\nprofile = \"esp-default\"\nfirst_port = 100\n\
+                 thresholds = { overload_fast_ratio = 1.0 }\n";
+    let error = load_text(group).unwrap_err();
+    assert_eq!(error.key, "well_group[0].thresholds.overload_fast_ratio", "{error}");
+    assert!(error.problem.contains("below the lower limit"), "{error}");
+}
+
+#[test]
+fn a_group_is_checked_against_its_profiles_thresholds() {
+    // 1.2 is above the default overload_fast_ratio (1.15) but below the profile's (1.3).
+    let text = "[[well_group]]\nprefix = \"P\"\ncount = 1\nprofile = \"small\"\nfirst_port = 100\n\
+                thresholds = { overload_ratio = 1.2 }\n";
+    let loaded = load_with_small_profile(text).unwrap();
+    assert_eq!(thresholds_of(&loaded, 0), Thresholds { overload_ratio: 1.2, ..small_profile_thresholds() });
+    let bad = text.replace("1.2", "1.4");
+    assert_eq!(load_with_small_profile(&bad).unwrap_err().key, "well_group[0].thresholds.overload_fast_ratio");
+}
+
+#[test]
+fn a_profile_with_a_bad_threshold_names_its_file_and_key() {
+    let cases =
+        [("cv_rato = 3", "thresholds.cv_rato", "unknown field"), ("cv_ratio = -1", "thresholds.cv_ratio", "positive")];
+    for (line, key, problem) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_config(dir.path(), ONE_WELL);
+        let profile = SMALL_PROFILE.replace("cv_ratio = 3", line);
+        std::fs::write(dir.path().join("profiles/small.toml"), profile).unwrap();
+        let error = load(&path, &no_env).unwrap_err();
+        assert!(error.file.ends_with("small.toml"), "{error}");
+        assert_eq!(error.key, key, "{error}");
+        assert!(error.problem.contains(problem), "{error}");
+    }
 }

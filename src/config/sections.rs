@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
+use wellvisor_actors::diagnostics::thresholds::ThresholdOverrides;
 use wellvisor_actors::domain::WellDataOverrides;
 use wellvisor_actors::supervisor::RestartPolicy;
 use wellvisor_actors::well::PollSettings;
@@ -353,6 +354,10 @@ pub struct WellGroup {
     /// defaults: typically the `feeder_id` the group's drives hang on.
     #[serde(default)]
     pub well_data: WellDataOverrides,
+    /// Limits of the diagnostic rules shared by every well of the group, over the profile's
+    /// `[thresholds]`: any subset of the keys of a well's `thresholds` table.
+    #[serde(default)]
+    pub thresholds: ThresholdOverrides,
 }
 
 fn one() -> usize {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use wellvisor_actors::device::{Endpoint, Profile};
+use wellvisor_actors::diagnostics::thresholds::{ThresholdError, ThresholdOverrides};
+use wellvisor_actors::diagnostics::Thresholds;
 use wellvisor_actors::domain::{InvalidWellData, WellDataOverrides, WellId};
 use wellvisor_actors::well::{PollSettings, WellSpec};
 
@@ -37,6 +39,10 @@ pub struct WellDefinition {
     /// well from a `[[well_group]]` carries the group's.
     #[serde(default, skip_serializing_if = "WellDataOverrides::is_empty")]
     pub well_data: WellDataOverrides,
+    /// Per-well limits of the diagnostic rules, any subset of the keys of [`Thresholds`], over
+    /// the profile's `[thresholds]`; a well from a `[[well_group]]` carries the group's.
+    #[serde(default, skip_serializing_if = "ThresholdOverrides::is_empty")]
+    pub thresholds: ThresholdOverrides,
 }
 
 /// Per-well poll settings; anything unset takes the `[polling]` default.
@@ -79,7 +85,8 @@ impl PollOverrides {
 #[error("well {well}: {field}: {problem}")]
 pub struct WellDefinitionError {
     pub well: String,
-    pub field: &'static str,
+    /// The key at fault, e.g. `port` or `thresholds.cv_ratio`.
+    pub field: String,
     pub problem: String,
 }
 
@@ -142,17 +149,14 @@ impl WellFactory {
         &self.defaults
     }
 
-    /// Validates a definition and resolves its profile, poll settings and static data.
+    /// Validates a definition and resolves its profile, poll settings, static data and limits.
     pub fn build(&self, definition: &WellDefinition) -> Result<WellSpec, WellDefinitionError> {
-        let fail = |field: &'static str, problem: String| WellDefinitionError {
+        let fail = |field: &str, problem: String| WellDefinitionError {
             well: definition.id.to_string(),
-            field,
+            field: field.to_owned(),
             problem,
         };
-        let profile = self.profiles.get(&definition.profile).ok_or_else(|| {
-            let known: Vec<&str> = self.profile_names().collect();
-            fail("profile", format!("unknown profile {:?}; loaded profiles: {}", definition.profile, known.join(", ")))
-        })?;
+        let profile = self.known_profile(&definition.profile).map_err(|problem| fail("profile", problem))?;
         if definition.host.trim().is_empty() {
             return Err(fail("host", "must not be empty".into()));
         }
@@ -166,12 +170,32 @@ impl WellFactory {
         check_poll(&poll).map_err(|(field, problem)| fail(field, problem))?;
         let well_data = definition.well_data.apply(&profile.well_data);
         well_data.validate().map_err(|error| fail(well_data_key(&error), error.problem))?;
+        let thresholds = resolve_thresholds(&definition.thresholds, profile)
+            .map_err(|error| fail(&format!("thresholds.{}", error.key), error.problem))?;
         let endpoint = Endpoint {
             host: definition.host.trim().to_owned(),
             port: definition.port,
             unit_id: definition.unit_id.unwrap_or(profile.unit_id),
         };
         let name = if definition.name.is_empty() { definition.id.to_string() } else { definition.name.clone() };
-        Ok(WellSpec::new(definition.id.clone(), name, profile.clone(), endpoint, poll).with_well_data(well_data))
+        let spec = WellSpec::new(definition.id.clone(), name, profile.clone(), endpoint, poll);
+        Ok(spec.with_well_data(well_data).with_thresholds(thresholds))
     }
+
+    /// The profile called `name`, or why there is none.
+    fn known_profile(&self, name: &str) -> Result<&Arc<Profile>, String> {
+        self.profiles.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.profile_names().collect();
+            format!("unknown profile {name:?}; loaded profiles: {}", known.join(", "))
+        })
+    }
+}
+
+/// `overrides` (a group's or a well's) over `profile`'s `[thresholds]` over the defaults,
+/// validated. Shared by wells and the check of a `[[well_group]]`.
+pub(super) fn resolve_thresholds(
+    overrides: &ThresholdOverrides,
+    profile: &Profile,
+) -> Result<Thresholds, ThresholdError> {
+    overrides.over(&profile.thresholds).resolve()
 }

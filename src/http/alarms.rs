@@ -84,20 +84,12 @@ impl AlarmQuery {
     }
 }
 
-/// A source as alarm ids spell it: `W-001`, `feeder@F-1`, `gateway@10.0.0.5:502`.
+/// A source as alarm ids spell it: `W-001`, `feeder@F-1`, `gateway@10.0.0.5:502`, `@system`.
 fn parse_source(raw: &str) -> Result<Source, ApiError> {
-    let named = |kind: &str, name: &str| match name.trim() {
-        "" => Err(ApiError::BadRequest(format!("source: {kind}@ needs a name, e.g. {kind}@F-1"))),
-        name => Ok(name.to_owned()),
-    };
-    if let Some(feeder) = raw.strip_prefix("feeder@") {
-        return named("feeder", feeder).map(Source::Feeder);
-    }
-    if let Some(endpoint) = raw.strip_prefix("gateway@") {
-        return named("gateway", endpoint).map(Source::Gateway);
-    }
-    well_id("source", raw).map(Source::Well).map_err(|error| {
-        ApiError::BadRequest(format!("{error}; a source is a well id, feeder@<feeder> or gateway@<host:port>"))
+    Source::parse(raw).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "source: {raw:?} is not a source; use a well id, feeder@<feeder>, gateway@<host:port> or @system"
+        ))
     })
 }
 

@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use wellvisor_actors::diagnostics::{AlarmBook, AlarmFilter, AlarmRecord, AlarmState, DiagnosisRecord, Source};
+use wellvisor_actors::diagnostics::{
+    AlarmBook, AlarmFilter, AlarmRecord, AlarmState, DiagnosisRecord, Source, Thresholds,
+};
 use wellvisor_actors::domain::{ConnectionState, RunState, SupervisionState, TripCode, WellData, WellId};
 use wellvisor_actors::fleet::{DeviceCounters, LastError, LatestValues, WellSnapshot};
 
@@ -52,6 +54,8 @@ pub struct WellDetail {
     /// The static data diagnoses judge against: profile defaults with the group's and the
     /// well's overrides applied.
     pub well_data: WellData,
+    /// The diagnostic rules' limits for this well (defaults, profile, group and well resolved).
+    pub thresholds: Thresholds,
     pub trip_code: Option<TripCode>,
     /// Latest value of every parameter read so far, by canonical name, with unit and quality.
     pub values: LatestValues,
@@ -74,6 +78,7 @@ impl From<&WellSnapshot> for WellDetail {
             profile: well.profile.clone(),
             endpoint: well.endpoint.clone(),
             well_data: well.well_data.clone(),
+            thresholds: well.thresholds.clone(),
             trip_code: well.trip_code,
             values: well.latest.clone(),
             values_at: well.latest.at,

@@ -6,7 +6,6 @@
 //! naming what was expected, never a guess and never a panic.
 
 use wellvisor_actors::diagnostics::{AlarmState, DiagnosisEvent, DiagnosisKind, Priority, Source};
-use wellvisor_actors::domain::WellId;
 
 /// A stored name that does not decode.
 #[derive(Debug, thiserror::Error)]
@@ -21,22 +20,12 @@ fn unknown(what: &'static str, name: &str) -> NameError {
     NameError::Unknown { what, name: name.to_owned() }
 }
 
-/// The prefixes of non-well sources; a well id never contains `@`.
-const FEEDER: &str = "feeder@";
-const GATEWAY: &str = "gateway@";
-
 pub(crate) fn source(source: &Source) -> String {
     source.to_string()
 }
 
 pub(crate) fn parse_source(name: &str) -> Result<Source, NameError> {
-    if let Some(feeder) = name.strip_prefix(FEEDER) {
-        return Ok(Source::Feeder(feeder.to_owned()));
-    }
-    if let Some(endpoint) = name.strip_prefix(GATEWAY) {
-        return Ok(Source::Gateway(endpoint.to_owned()));
-    }
-    WellId::new(name).map(Source::Well).map_err(|_| NameError::WellId { name: name.to_owned() })
+    Source::parse(name).ok_or_else(|| NameError::WellId { name: name.to_owned() })
 }
 
 pub(crate) fn parse_kind(name: &str) -> Result<DiagnosisKind, NameError> {
@@ -109,7 +98,8 @@ mod tests {
     #[test]
     fn sources_parse_back_from_their_display_form() {
         let sources = [
-            Source::Well(WellId::new("W-001").expect("id")),
+            Source::Well(wellvisor_actors::domain::WellId::new("W-001").expect("id")),
+            Source::System,
             Source::Feeder("F-1@north".into()),
             Source::Gateway("10.0.0.5:502".into()),
         ];

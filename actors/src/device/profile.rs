@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use super::codec::{BitField, RegisterType, WordOrder};
+use crate::diagnostics::thresholds::ThresholdOverrides;
 use crate::domain::{Parameter, RunState, TripCode, WellData, WellDataOverrides};
 
 /// The Modbus table a register lives in.
@@ -71,6 +72,10 @@ struct ProfileFile {
     /// (esp-domain §1.1); unset figures take [`WellData::default`].
     #[serde(default)]
     well_data: WellDataOverrides,
+    /// Limits of the diagnostic rules for wells using this profile, any subset of the keys of
+    /// [`Thresholds`](crate::diagnostics::Thresholds); unset ones take the built-in defaults.
+    #[serde(default)]
+    thresholds: ThresholdOverrides,
     #[serde(default, rename = "register")]
     registers: Vec<RegisterFile>,
 }
@@ -116,6 +121,9 @@ pub struct Profile {
     pub fields: Vec<Field>,
     /// Defaults for the static data of wells using this profile; never carries a feeder.
     pub well_data: WellData,
+    /// The profile's `[thresholds]` as written, checked to resolve over the built-in defaults.
+    /// Kept partial so a group's or well's table layers over it key by key.
+    pub thresholds: ThresholdOverrides,
 }
 
 /// One register mapping, resolved to a protocol address.
@@ -179,6 +187,7 @@ impl Profile {
         })?;
         validate_header(&file).map_err(|(key, problem)| fail(key.to_owned(), problem))?;
         let well_data = well_data_defaults(&file.well_data).map_err(|(key, problem)| fail(key, problem))?;
+        file.thresholds.resolve().map_err(|error| fail(format!("thresholds.{}", error.key), error.problem))?;
         let mut fields = Vec::with_capacity(file.registers.len());
         for (index, register) in file.registers.iter().enumerate() {
             let field = resolve(&file, register).map_err(|(key, problem)| {
@@ -198,6 +207,7 @@ impl Profile {
             max_registers_per_request: file.max_registers_per_request,
             fields,
             well_data,
+            thresholds: file.thresholds,
         })
     }
 

@@ -188,3 +188,26 @@ fn a_profile_may_not_name_a_feeder() {
     let feeder = with_well_data("feeder_id = \"F-1\"");
     assert!(feeder.is_err_and(|e| e.location == "well_data.feeder_id" && e.problem.contains("per well")));
 }
+
+fn with_thresholds(table: &str) -> Result<Profile, ProfileError> {
+    profile(&format!("addressing = \"zero_based\"\n[thresholds]\n{table}\n{ONE_REGISTER}"))
+}
+
+#[test]
+fn a_profiles_thresholds_are_kept_as_partial_defaults() {
+    use crate::diagnostics::Thresholds;
+    let silent = profile(&format!("addressing = \"zero_based\"\n{ONE_REGISTER}")).map(|p| p.thresholds.is_empty());
+    assert_eq!(silent, Ok(true));
+    let partial = with_thresholds("cv_ratio = 3\nfrozen_secs = 900").map(|p| p.thresholds.resolve());
+    let expected = Thresholds { cv_ratio: 3.0, frozen_secs: 900, ..Thresholds::default() };
+    assert_eq!(partial, Ok(Ok(expected)));
+}
+
+#[test]
+fn bad_thresholds_in_a_profile_name_the_key() {
+    let zero = with_thresholds("cv_ratio = 0");
+    let message = zero.err().map(|e| e.to_string()).unwrap_or_default();
+    assert_eq!(message, "profile test: thresholds.cv_ratio: must be a positive number, got 0");
+    let typo = with_thresholds("cv_rato = 3");
+    assert!(typo.is_err_and(|e| e.location == "thresholds.cv_rato" && e.problem.contains("unknown field")));
+}

@@ -210,18 +210,7 @@ impl AlarmBook {
 /// right, since gateway endpoints contain `:` and names do not.
 fn candidates(id: &AlarmId) -> impl Iterator<Item = (Source, &str)> {
     let raw = id.as_str();
-    raw.rmatch_indices(':').filter_map(move |(at, _)| Some((parse_source(&raw[..at])?, &raw[at + 1..])))
-}
-
-/// The inverse of `Source`'s `Display`.
-fn parse_source(raw: &str) -> Option<Source> {
-    if let Some(feeder) = raw.strip_prefix("feeder@") {
-        return Some(Source::Feeder(feeder.to_owned()));
-    }
-    if let Some(endpoint) = raw.strip_prefix("gateway@") {
-        return Some(Source::Gateway(endpoint.to_owned()));
-    }
-    WellId::new(raw).ok().map(Source::Well)
+    raw.rmatch_indices(':').filter_map(move |(at, _)| Some((Source::parse(&raw[..at])?, &raw[at + 1..])))
 }
 
 #[cfg(test)]

@@ -11,16 +11,32 @@ use serde::{Deserialize, Serialize};
 use super::{AlarmMemory, AlarmState, DiagnosisKind, Priority};
 use crate::domain::WellId;
 
-/// What an alarm or a diagnosis is about: one well, one power feeder, or one gateway (host:port).
+/// What an alarm or a diagnosis is about: one well, one power feeder, one gateway (host:port), or
+/// wellvisor itself (its historian's overflow, say).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Source {
     Well(WellId),
     Feeder(String),
     Gateway(String),
+    System,
 }
 
 impl Source {
+    /// The inverse of `Display`: `W-001`, `feeder@F-1`, `gateway@10.0.0.5:502`, `@system`.
+    pub fn parse(raw: &str) -> Option<Source> {
+        if raw == "@system" {
+            return Some(Source::System);
+        }
+        if let Some(feeder) = raw.strip_prefix("feeder@").filter(|name| !name.trim().is_empty()) {
+            return Some(Source::Feeder(feeder.to_owned()));
+        }
+        if let Some(endpoint) = raw.strip_prefix("gateway@").filter(|name| !name.trim().is_empty()) {
+            return Some(Source::Gateway(endpoint.to_owned()));
+        }
+        WellId::new(raw).ok().map(Source::Well)
+    }
+
     pub fn well_id(&self) -> Option<&WellId> {
         match self {
             Source::Well(id) => Some(id),
@@ -36,6 +52,7 @@ impl fmt::Display for Source {
             Source::Well(id) => write!(f, "{id}"),
             Source::Feeder(feeder) => write!(f, "feeder@{feeder}"),
             Source::Gateway(endpoint) => write!(f, "gateway@{endpoint}"),
+            Source::System => f.write_str("@system"),
         }
     }
 }
@@ -180,5 +197,11 @@ mod tests {
         assert_eq!(AlarmId::new(&feeder, "power_event").as_str(), "feeder@F-1:power_event");
         let gateway = Source::Gateway("10.0.0.5:502".into());
         assert_eq!(AlarmId::new(&gateway, "comms_loss").as_str(), "gateway@10.0.0.5:502:comms_loss");
+        assert_eq!(AlarmId::new(&Source::System, "recorder_overflow").as_str(), "@system:recorder_overflow");
+        for source in [well, feeder, gateway, Source::System] {
+            assert_eq!(Source::parse(&source.to_string()), Some(source));
+        }
+        assert_eq!(Source::parse("feeder@"), None);
+        assert_eq!(Source::parse("no spaces"), None);
     }
 }

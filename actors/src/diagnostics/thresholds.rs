@@ -1,7 +1,11 @@
 //! The tunable limits of the diagnostic rules, with the defaults of esp-domain §2.4 (every one
 //! "default, tune per field"). Ratios are fractions (0.8 = 80 %), pressures psi, times seconds.
+//!
+//! The service's configuration gives them per well as [`ThresholdOverrides`]: a profile's
+//! `[thresholds]` table, then a group's or a well's `thresholds` table, over [`Thresholds::default`].
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Per-well rule limits. Any field left out of a well's configuration takes its default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -132,11 +136,21 @@ impl Thresholds {
                 return Err(InvalidThreshold { field, problem: format!("{upper} is below the lower limit {lower}") });
             }
         }
-        if self.comms_loss_polls == 0 || self.comms_recover_polls == 0 || self.cycling_starts == 0 {
-            return Err(InvalidThreshold {
-                field: "comms_loss_polls",
-                problem: "poll and start counts must be at least 1".into(),
-            });
+        let counts = [
+            ("comms_loss_polls", self.comms_loss_polls),
+            ("comms_recover_polls", self.comms_recover_polls),
+            ("cycling_starts", self.cycling_starts),
+        ];
+        for (field, count) in counts {
+            if count == 0 {
+                return Err(InvalidThreshold { field, problem: "must be at least 1".into() });
+            }
+        }
+        let spans = [("frozen_secs", self.frozen_secs, 60), ("cycling_window_secs", self.cycling_window_secs, 60)];
+        for (field, secs, least) in spans {
+            if secs < least {
+                return Err(InvalidThreshold { field, problem: format!("{secs} s is below the {least} s minimum") });
+            }
         }
         Ok(())
     }
@@ -171,6 +185,69 @@ impl Thresholds {
     }
 }
 
+/// Some limits of [`Thresholds`] by key: a profile's `[thresholds]` table, or the `thresholds`
+/// table of a well group or of one well. What is unset comes from the layer below (built-in
+/// defaults, then the profile, then the group or well). Kept as written, any subset of the keys,
+/// so a new limit needs no second list here; [`ThresholdOverrides::resolve`] checks the keys and
+/// values.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ThresholdOverrides(Map<String, Value>);
+
+/// A `thresholds` table that cannot be used, naming the key: one that names no limit, holds a
+/// value of the wrong type, or makes the resolved limits invalid.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("thresholds.{key}: {problem}")]
+pub struct ThresholdError {
+    pub key: String,
+    pub problem: String,
+}
+
+impl From<InvalidThreshold> for ThresholdError {
+    fn from(error: InvalidThreshold) -> Self {
+        Self { key: error.field.to_owned(), problem: error.problem }
+    }
+}
+
+impl ThresholdOverrides {
+    /// Whether nothing is overridden.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// These overrides on top of `below`: a key set here wins, a key set only there stays.
+    pub fn over(&self, below: &ThresholdOverrides) -> ThresholdOverrides {
+        let mut merged = below.0.clone();
+        merged.extend(self.0.iter().map(|(key, value)| (key.clone(), value.clone())));
+        ThresholdOverrides(merged)
+    }
+
+    /// [`Thresholds::default`] with every key set here in its place, validated.
+    pub fn resolve(&self) -> Result<Thresholds, ThresholdError> {
+        let thresholds = parse(&self.0).map_err(|error| self.culprit(&error))?;
+        thresholds.validate()?;
+        Ok(thresholds)
+    }
+
+    /// The first key that cannot be read on its own: serde's error for the whole table does not
+    /// say which key it is about.
+    fn culprit(&self, error: &serde_json::Error) -> ThresholdError {
+        let alone = |key: &String, value: &Value| Map::from_iter([(key.clone(), value.clone())]);
+        let single = self.0.iter().find_map(|(key, value)| {
+            let problem = parse(&alone(key, value)).err()?.to_string();
+            Some(ThresholdError { key: key.clone(), problem })
+        });
+        single.unwrap_or_else(|| ThresholdError {
+            key: self.0.keys().next().cloned().unwrap_or_default(),
+            problem: error.to_string(),
+        })
+    }
+}
+
+fn parse(table: &Map<String, Value>) -> Result<Thresholds, serde_json::Error> {
+    serde_json::from_value(Value::Object(table.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +267,38 @@ mod tests {
         assert_eq!(parsed.underload_ratio, 0.7);
         assert_eq!(parsed.cv_ratio, 2.0);
         assert!(toml::from_str::<Thresholds>("underload = 0.7").is_err());
+    }
+
+    #[test]
+    fn a_zero_count_names_its_own_key() {
+        let bad = Thresholds { cycling_starts: 0, ..Thresholds::default() };
+        assert_eq!(bad.validate().map_err(|e| e.field), Err("cycling_starts"));
+    }
+
+    fn overrides(text: &str) -> ThresholdOverrides {
+        toml::from_str(text).unwrap_or_else(|error| panic!("{text}: {error}"))
+    }
+
+    #[test]
+    fn overrides_layer_key_by_key_over_the_defaults() {
+        let profile = overrides("cv_ratio = 3\nunderload_ratio = 0.7");
+        let well = overrides("underload_ratio = 0.6\nfrozen_secs = 600");
+        let resolved = well.over(&profile).resolve();
+        let expected = Thresholds { cv_ratio: 3.0, underload_ratio: 0.6, frozen_secs: 600, ..Thresholds::default() };
+        assert_eq!(resolved, Ok(expected));
+        assert_eq!(ThresholdOverrides::default().resolve(), Ok(Thresholds::default()));
+        assert!(ThresholdOverrides::default().is_empty() && !profile.is_empty());
+    }
+
+    #[test]
+    fn bad_overrides_name_the_key() {
+        let key_of = |text: &str| overrides(text).resolve().map_err(|error| error.to_string());
+        let unknown = key_of("cv_ratio = 3\ncv_rato = 3").unwrap_err();
+        assert!(unknown.starts_with("thresholds.cv_rato: unknown field `cv_rato`"), "{unknown}");
+        let wrong_type = key_of("frozen_secs = 1.5\ncv_ratio = 3").unwrap_err();
+        assert!(wrong_type.starts_with("thresholds.frozen_secs: invalid type"), "{wrong_type}");
+        assert_eq!(key_of("cv_ratio = 0"), Err("thresholds.cv_ratio: must be a positive number, got 0".into()));
+        let unordered = key_of("overload_ratio = 1.2").unwrap_err();
+        assert!(unordered.starts_with("thresholds.overload_fast_ratio: "), "{unordered}");
     }
 }

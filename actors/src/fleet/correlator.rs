@@ -2,13 +2,17 @@
 //! per feeder, one outage per gateway, and the alarm book's clock (delays, shelf expiry, parent
 //! grace). Owned by the Fleet actor; everything it changes goes to the recorder.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::diagnostics::book::{AlarmBook, BookChanges, Evaluation};
 use crate::diagnostics::power::{FeederSignal, FeederVerdict, FeederWatch, GatewayWatch};
 use crate::diagnostics::rules::alarm_config;
-use crate::diagnostics::{AlarmId, DiagnosisEvent, DiagnosisKind, DiagnosisRecord, Evidence, Priority, Source};
+use crate::diagnostics::{
+    AlarmConfig, AlarmId, DiagnosisEvent, DiagnosisKind, DiagnosisRecord, Evidence, Priority, Source,
+};
 use crate::domain::{RunState, TripCode, WellId};
 use crate::recorder::{RecorderIntake, Submitted};
 use crate::store::Record;
@@ -34,7 +38,12 @@ pub struct Correlator {
     recorder: Option<RecorderIntake>,
     /// Records the recorder could not take: counted and logged, never silent.
     pub records_dropped: u64,
+    /// The recorder's drop count at the last tick, to see whether it grew.
+    drops_seen: u64,
 }
+
+/// The system alarm for data the historian had to drop.
+const RECORDER_OVERFLOW: &str = "recorder_overflow";
 
 impl Correlator {
     pub fn new(alarms: AlarmBook, recorder: Option<RecorderIntake>) -> Self {
@@ -44,6 +53,7 @@ impl Correlator {
             alarms,
             recorder,
             records_dropped: 0,
+            drops_seen: 0,
         }
     }
 
@@ -77,7 +87,23 @@ impl Correlator {
             let verdict = self.feeders.judge(&feeder, now);
             self.judge_feeder(&feeder, &verdict, now);
         }
+        self.judge_overflow(now);
         let changes = self.alarms.tick(now);
+        self.submit_changes(changes);
+    }
+
+    /// `recorder_overflow`: samples or records were dropped since the last tick. It clears once
+    /// nothing more is dropped for its off-delay; the drops stay counted in the recorder.
+    fn judge_overflow(&mut self, now: DateTime<Utc>) {
+        let Some(recorder) = &self.recorder else { return };
+        // The intake counts every drop, this correlator's own records included.
+        let dropped = recorder.dropped();
+        let growing = dropped > self.drops_seen;
+        self.drops_seen = dropped;
+        let config = AlarmConfig { off_delay: Duration::from_secs(300), ..AlarmConfig::new(Priority::High) };
+        let message = "The historian's queue overflowed and data was dropped (counted): check the store's health";
+        let evaluation = Evaluation::condition(RECORDER_OVERFLOW, config, growing, message);
+        let changes = self.alarms.evaluate(&Source::System, evaluation, now);
         self.submit_changes(changes);
     }
 
@@ -172,3 +198,7 @@ fn feeder_signal(run_state: RunState, trip_code: Option<TripCode>) -> FeederSign
         _ => FeederSignal::Down,
     }
 }
+
+#[cfg(test)]
+#[path = "correlator_tests.rs"]
+mod tests;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::diagnostics::{Baseline, DiagnosisEvent, DiagnosisRecord};
+use crate::diagnostics::{Baseline, DiagnosisEvent, DiagnosisRecord, Thresholds};
 use crate::domain::{
     ConnectionState, Parameter, Quality, RunState, Sample, SupervisionState, TripCode, Values, WellData, WellId,
 };
@@ -131,6 +131,8 @@ pub struct WellSnapshot {
     pub endpoint: String,
     /// The well's resolved static data; the supervisor sets it from the spec on adding the well.
     pub well_data: WellData,
+    /// The diagnostic rules' limits resolved for this well; the supervisor sets them with the data.
+    pub thresholds: Thresholds,
     pub connection: ConnectionState,
     pub supervision: SupervisionState,
     pub run_state: Option<RunState>,
@@ -158,6 +160,7 @@ impl WellSnapshot {
             profile,
             endpoint,
             well_data: WellData::default(),
+            thresholds: Thresholds::default(),
             connection: ConnectionState::Connecting,
             supervision: SupervisionState::Running,
             run_state: None,

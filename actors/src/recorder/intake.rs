@@ -75,6 +75,12 @@ impl RecorderIntake {
         Self { samples: samples.0, records: records.0, sample_stats: samples.1, record_stats: records.1 }
     }
 
+    /// Samples and records dropped on overflow since start, in total: what the fleet watches to
+    /// raise the `recorder_overflow` alarm.
+    pub fn dropped(&self) -> u64 {
+        LaneStats::get(&self.sample_stats.dropped) + LaneStats::get(&self.record_stats.dropped)
+    }
+
     /// Queues a sample, waiting at most `patience` for room.
     pub async fn submit(&self, sample: Sample, patience: Duration) -> Submitted {
         let outcome = offer(&self.samples, &self.sample_stats, sample, patience).await;

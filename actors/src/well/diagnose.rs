@@ -80,11 +80,14 @@ impl WellDiagnostics {
         let learned = self.engine.observe(poll);
         let mut step = DiagnosticStep::default();
         self.save_baseline(learned, poll.at, &mut step);
-        let findings: Vec<_> = self.engine.findings().iter().map(fingerprint).collect();
         let fresh = self.told_at.is_some_and(|at| poll.at - at < BOOK_REFRESH);
-        if fresh && findings == self.told {
+        let findings = self.engine.findings();
+        let unchanged = self.told.len() == findings.len()
+            && self.told.iter().zip(findings).all(|(told, finding)| *told == fingerprint(finding));
+        if fresh && unchanged {
             return step;
         }
+        let findings: Vec<_> = findings.iter().map(fingerprint).collect();
         for finding in self.engine.findings().iter().filter(|f| f.measured) {
             self.known[finding.kind as usize] = true;
         }

@@ -47,7 +47,8 @@ pub struct WellSpec {
     /// Nameplate, fluid and sizing figures and the feeder (esp-domain §1.1), validated. Shared,
     /// like the profile, so a spec stays small enough to travel in a message.
     pub well_data: Arc<WellData>,
-    /// The diagnostic rules' limits for this well.
+    /// The diagnostic rules' limits for this well: the defaults, unless the service's
+    /// configuration resolves its own (see [`WellSpec::with_thresholds`]).
     pub thresholds: Arc<Thresholds>,
     /// The baseline the historian last saved, for the first start after a restart of the process;
     /// later actor restarts take the newer one from the fleet view.
@@ -55,7 +56,8 @@ pub struct WellSpec {
 }
 
 impl WellSpec {
-    /// A well with its profile's default static data; see [`WellSpec::with_well_data`].
+    /// A well with its profile's default static data and the default limits; see
+    /// [`WellSpec::with_well_data`] and [`WellSpec::with_thresholds`].
     pub fn new(id: WellId, name: String, profile: Arc<Profile>, endpoint: Endpoint, poll: PollSettings) -> Self {
         let plan = Arc::new(ReadPlan::new(&profile));
         let well_data = Arc::new(profile.well_data.clone());
@@ -65,5 +67,10 @@ impl WellSpec {
     /// The same well with its own static data, already validated by the caller.
     pub fn with_well_data(self, well_data: WellData) -> Self {
         Self { well_data: Arc::new(well_data), ..self }
+    }
+
+    /// The same well with its own diagnostic limits, already validated by the caller.
+    pub fn with_thresholds(self, thresholds: Thresholds) -> Self {
+        Self { thresholds: Arc::new(thresholds), ..self }
     }
 }
