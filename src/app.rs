@@ -25,7 +25,7 @@ use wellvisor_actors::recorder::{
 };
 use wellvisor_actors::store::Store;
 use wellvisor_actors::supervisor::{SupervisorArgs, SupervisorMsg, WellSupervisor};
-use wellvisor_actors::well::WellContext;
+use wellvisor_actors::well::{SavedDiagnostics, WellContext};
 
 use crate::config::{LoadedConfig, SimulatorConfig, WellDefinition, WellFactory};
 
@@ -254,7 +254,9 @@ impl RunningApp {
     async fn add_well(&self, loaded: &LoadedConfig, definition: &WellDefinition) -> anyhow::Result<()> {
         let spec = match loaded.factory.build(definition) {
             Ok(mut spec) => {
-                spec.saved_baseline = self.saved_baselines.get(&definition.id).cloned();
+                let baseline = self.saved_baselines.get(&definition.id).map(|b| (**b).clone());
+                let history = memory::load_history(self.store.as_ref(), &definition.id).await?;
+                spec.saved = Some(Arc::new(SavedDiagnostics { baseline, history }));
                 spec
             }
             Err(error) => {
@@ -262,7 +264,6 @@ impl RunningApp {
                 return Ok(());
             }
         };
-        memory::reload_history(self.store.as_ref(), &self.fleet, &definition.id).await?;
         call_t!(self.supervisor, SupervisorMsg::Add, CALL_MS, spec)?.map_err(anyhow::Error::from)
     }
 

@@ -1,6 +1,6 @@
 //! The demo, end to end through the real binary: within 10 s of start the API lists 24 wells,
-//! healthy ones online with fresh values, faulted ones in the matching connection state; a
-//! SIGTERM stops it cleanly.
+//! healthy ones online with fresh values, faulted ones in the matching connection state, silent
+//! ones as comms_loss alarms; a SIGTERM stops it cleanly.
 
 mod support;
 
@@ -59,6 +59,23 @@ async fn demo_lists_24_wells_in_the_right_states_within_10_seconds() {
     let (status, offline) = get(addr, "/api/v1/wells/W-005").await;
     assert_eq!(status, 200);
     assert!(offline["counters"]["timeouts"].as_u64().unwrap_or(0) >= 1, "{offline}");
+
+    // Every silent well is one comms_loss alarm, waiting for an operator; the degraded one is not.
+    let alarms = eventually(Duration::from_secs(10), "comms_loss alarms of the silent wells", async || {
+        let (status, body) = get(addr, "/api/v1/alarms?state=unacknowledged").await;
+        let ids: Vec<String> = body["alarms"]
+            .as_array()
+            .filter(|_| status == 200)?
+            .iter()
+            .filter_map(|a| a["id"].as_str().map(str::to_owned))
+            .collect();
+        (ids.len() >= 3).then_some(ids)
+    })
+    .await;
+    for id in ["W-005:comms_loss", "W-017:comms_loss", "W-023:comms_loss"] {
+        assert!(alarms.iter().any(|a| a == id), "{id} missing from {alarms:?}");
+    }
+    assert!(!alarms.iter().any(|a| a.starts_with("W-011:")), "{alarms:?}");
 
     let exit = child.terminate();
     assert!(exit.success(), "SIGTERM must stop the service cleanly: {exit}");

@@ -214,6 +214,12 @@ impl SupervisorState {
         );
         snapshot.well_data = (*spec.well_data).clone();
         snapshot.thresholds = (*spec.thresholds).clone();
+        if let Some(saved) = &spec.saved {
+            snapshot.diagnostics.baseline = saved.baseline.clone();
+            for record in saved.history.iter().cloned() {
+                snapshot.diagnostics.record(record);
+            }
+        }
         if !self.context.fleet.insert(snapshot) {
             return Err(SupervisorError::Duplicate(spec.id));
         }

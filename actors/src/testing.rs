@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::device::codec::encode;
 use crate::device::link::BoxFuture;
-use crate::device::{Connector, DeviceError, Endpoint, FunctionCode, Link, Profile};
-use crate::domain::Parameter;
+use crate::device::{Connector, DeviceError, Endpoint, Field, FunctionCode, Link, Profile};
+use crate::domain::{Parameter, Values};
 
 pub use memory_store::MemoryStore;
 
@@ -35,6 +35,47 @@ struct FakeInner {
     behaviour: FakeBehaviour,
     holding: Vec<u16>,
     input: Vec<u16>,
+    profile: Profile,
+    /// The engineering values last set, which wobbling channels vary around.
+    values: Values,
+    /// Channels that vary on every read: the field and the amplitude.
+    wobble: Vec<(Field, f64)>,
+    /// Reads answered so far, the wobble's phase.
+    wobble_reads: u64,
+}
+
+/// The wobble's steps, in amplitudes: a fixed cycle, so runs repeat exactly. Its length is odd,
+/// so a channel read every other read (one block of two per poll) still takes every step.
+const WOBBLE: [f64; 7] = [0.0, 1.0, -1.0, 0.5, -0.5, 0.25, -0.25];
+
+impl FakeInner {
+    /// Encodes `value` into the register image per the profile; parameters it lacks are ignored.
+    fn write(&mut self, parameter: Parameter, value: f64) {
+        let Some(field) = self.profile.field(parameter).cloned() else { return };
+        self.encode(&field, value);
+    }
+
+    fn encode(&mut self, field: &Field, value: f64) {
+        let image = match field.function {
+            FunctionCode::Holding => &mut self.holding,
+            FunctionCode::Input => &mut self.input,
+        };
+        let raw = if field.parameter.is_code() { value } else { field.unscaled(value) };
+        encode(field.kind, field.word_order, field.bits, raw, &mut image[usize::from(field.address)..]);
+    }
+
+    /// Moves every wobbling channel to its next step around its set value.
+    fn step_wobble(&mut self) {
+        let step = WOBBLE[(self.wobble_reads % WOBBLE.len() as u64) as usize];
+        self.wobble_reads += 1;
+        let wobble = std::mem::take(&mut self.wobble);
+        for (field, amplitude) in &wobble {
+            if let Some(base) = self.values.get(field.parameter) {
+                self.encode(field, base + step * amplitude);
+            }
+        }
+        self.wobble = wobble;
+    }
 }
 
 /// A device for every endpoint, sharing one behaviour and one register image.
@@ -48,23 +89,42 @@ pub struct FakeDevice {
 impl FakeDevice {
     /// A healthy device whose registers hold `values` encoded per `profile`.
     pub fn new(profile: &Profile, values: &[(Parameter, f64)]) -> Self {
-        let mut holding = vec![0u16; 65_536];
-        let mut input = vec![0u16; 65_536];
-        for (parameter, value) in values {
-            let Some(field) = profile.field(*parameter) else { continue };
-            let image = match field.function {
-                FunctionCode::Holding => &mut holding,
-                FunctionCode::Input => &mut input,
-            };
-            let raw = if parameter.is_code() { *value } else { field.unscaled(*value) };
-            encode(field.kind, field.word_order, field.bits, raw, &mut image[usize::from(field.address)..]);
-        }
-        let inner = FakeInner { behaviour: FakeBehaviour::Healthy, holding, input };
-        Self { inner: Arc::new(Mutex::new(inner)), connects: Arc::default(), reads: Arc::default() }
+        let inner = FakeInner {
+            behaviour: FakeBehaviour::Healthy,
+            holding: vec![0u16; 65_536],
+            input: vec![0u16; 65_536],
+            profile: profile.clone(),
+            values: Values::default(),
+            wobble: Vec::new(),
+            wobble_reads: 0,
+        };
+        let device = Self { inner: Arc::new(Mutex::new(inner)), connects: Arc::default(), reads: Arc::default() };
+        device.set_values(values);
+        device
     }
 
     pub fn set(&self, behaviour: FakeBehaviour) {
         self.lock().behaviour = behaviour;
+    }
+
+    /// Changes register values while wells poll; the others keep theirs.
+    pub fn set_values(&self, values: &[(Parameter, f64)]) {
+        let mut inner = self.lock();
+        for (parameter, value) in values {
+            inner.values.set(*parameter, *value);
+            inner.write(*parameter, *value);
+        }
+    }
+
+    /// Makes these channels vary around their set values on every read, by up to the given
+    /// amplitude in a fixed cycle: a live gauge for hours-long runs, which a bit-identical
+    /// channel is not (it reads as a frozen `sensor_fault` after 30 min of running).
+    pub fn set_wobble(&self, wobble: &[(Parameter, f64)]) {
+        let mut inner = self.lock();
+        let fields = wobble.iter().filter_map(|(parameter, amplitude)| {
+            inner.profile.field(*parameter).map(|field| (field.clone(), *amplitude))
+        });
+        inner.wobble = fields.collect();
     }
 
     /// Connections accepted so far.
@@ -108,7 +168,8 @@ impl Link for FakeLink {
     ) -> BoxFuture<'_, Result<Vec<u16>, DeviceError>> {
         self.device.reads.fetch_add(1, Ordering::SeqCst);
         let reply = {
-            let inner = self.device.lock();
+            let mut inner = self.device.lock();
+            inner.step_wobble();
             let image = match function {
                 FunctionCode::Holding => &inner.holding,
                 FunctionCode::Input => &inner.input,

@@ -23,7 +23,7 @@ use tracing::{debug, info};
 pub use diagnose::{push_changes, CurrentDiagnosis, DiagnosticStep, WellDiagnostics};
 pub use outcome::PollOutcome;
 pub use schedule::PollSchedule;
-pub use spec::{PollSettings, WellSpec};
+pub use spec::{PollSettings, SavedDiagnostics, WellSpec};
 
 use crate::clock::Clock;
 use crate::device::{Backoff, Connector, DeviceError, Link};
@@ -349,7 +349,7 @@ impl WellState {
 /// gateway in the alarm book.
 fn start_diagnostics(spec: &WellSpec, context: &WellContext) -> WellDiagnostics {
     let kept = context.fleet.read(&spec.id, |snapshot| snapshot.diagnostics.baseline.clone()).flatten();
-    let baseline = kept.or_else(|| spec.saved_baseline.as_deref().cloned()).unwrap_or_default();
+    let baseline = kept.unwrap_or_default();
     let gateway = format!("{}:{}", spec.endpoint.host, spec.endpoint.port);
     let changes = context.alarms.register_well(
         spec.id.clone(),
@@ -369,3 +369,7 @@ fn start_diagnostics(spec: &WellSpec, context: &WellContext) -> WellDiagnostics 
 #[cfg(test)]
 #[path = "well/tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "well/restart_tests.rs"]
+mod restart_tests;

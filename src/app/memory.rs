@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use chrono::{TimeDelta, Utc};
 use tracing::{info, warn};
 use wellvisor_actors::diagnostics::book::AlarmBook;
-use wellvisor_actors::diagnostics::{Baseline, Source};
+use wellvisor_actors::diagnostics::{Baseline, DiagnosisRecord, Source};
 use wellvisor_actors::domain::WellId;
 use wellvisor_actors::fleet::FleetView;
 use wellvisor_actors::recorder::{RecorderIntake, Submitted};
@@ -39,22 +39,30 @@ pub async fn reload(store: &dyn Store, alarms: &AlarmBook) -> anyhow::Result<Has
     Ok(baselines)
 }
 
-/// Refills a well's recent history and current diagnoses in the fleet view from the store.
-pub async fn reload_history(store: &dyn Store, fleet: &FleetView, well_id: &WellId) -> anyhow::Result<()> {
+/// A well's recent history from the store, oldest first: the supervisor puts it in the well's
+/// snapshot before its actor starts. Pages forward so a chatty well's latest entries (its current
+/// diagnoses) are never cut off; the snapshot keeps only the newest of them.
+pub async fn load_history(store: &dyn Store, well_id: &WellId) -> anyhow::Result<Vec<DiagnosisRecord>> {
     let now = Utc::now();
-    let query = DiagnosisQuery {
+    let mut query = DiagnosisQuery {
         source: Source::Well(well_id.clone()),
         from: now - HISTORY_RELOAD,
         to: now + TimeDelta::minutes(1),
         limit: HISTORY_RELOAD_LIMIT,
     };
-    let records = store.read_diagnoses(&query).await.with_context(|| format!("loading the history of {well_id}"))?;
-    fleet.update(well_id, |snapshot| {
-        for record in records {
-            snapshot.diagnostics.record(record);
+    let mut history = Vec::new();
+    loop {
+        let page = store.read_diagnoses(&query).await.with_context(|| format!("loading the history of {well_id}"))?;
+        let full = page.len() == query.limit;
+        let Some(last) = page.last().map(|record| record.at) else { break };
+        history.extend(page);
+        if !full {
+            break;
         }
-    });
-    Ok(())
+        // Times are kept to the millisecond: the next page starts just after this one's last.
+        query.from = last + TimeDelta::milliseconds(1);
+    }
+    Ok(history)
 }
 
 /// Hands every well's latest baseline to the recorder, before its final flush.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::device::{Endpoint, Profile, ReadPlan};
-use crate::diagnostics::{Baseline, Thresholds};
+use crate::diagnostics::{Baseline, DiagnosisRecord, Thresholds};
 use crate::domain::{WellData, WellId};
 
 /// How a well is polled. Validated by the service's configuration before any actor starts.
@@ -50,9 +50,18 @@ pub struct WellSpec {
     /// The diagnostic rules' limits for this well: the defaults, unless the service's
     /// configuration resolves its own (see [`WellSpec::with_thresholds`]).
     pub thresholds: Arc<Thresholds>,
-    /// The baseline the historian last saved, for the first start after a restart of the process;
-    /// later actor restarts take the newer one from the fleet view.
-    pub saved_baseline: Option<Arc<Baseline>>,
+    /// What the historian kept of the well's diagnostics, for its first start after a restart of
+    /// the process; later actor restarts find everything in the fleet view.
+    pub saved: Option<Arc<SavedDiagnostics>>,
+}
+
+/// A well's diagnostics as the historian kept them: its baseline and its recent history (whose
+/// raised entries without a later clear are its current diagnoses).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SavedDiagnostics {
+    pub baseline: Option<Baseline>,
+    /// Oldest first.
+    pub history: Vec<DiagnosisRecord>,
 }
 
 impl WellSpec {
@@ -61,7 +70,7 @@ impl WellSpec {
     pub fn new(id: WellId, name: String, profile: Arc<Profile>, endpoint: Endpoint, poll: PollSettings) -> Self {
         let plan = Arc::new(ReadPlan::new(&profile));
         let well_data = Arc::new(profile.well_data.clone());
-        Self { id, name, profile, plan, endpoint, poll, well_data, thresholds: Arc::default(), saved_baseline: None }
+        Self { id, name, profile, plan, endpoint, poll, well_data, thresholds: Arc::default(), saved: None }
     }
 
     /// The same well with its own static data, already validated by the caller.
