@@ -6,39 +6,46 @@
 //! ## Layout
 //! - [`open`]: picks the backend from the URL scheme.
 //! - [`SqliteStore`]: the embedded default, a single SQLite file; nothing to install.
+//! - [`PostgresStore`]: the production historian: day-partitioned telemetry, batch ingest;
+//!   [`PostgresOptions`] sizes its pool and bounds its statements.
 //! - [`StoreOpenError`]: why a store could not be opened, naming the path or URL at fault.
 //! - `names`: how diagnostic enums and sources are spelled in storage columns (any backend).
 //! - `suite` (tests only): the behaviour every backend must show, run against each backend.
+//! - [`throwaway`]: a PostgreSQL server the tests start themselves; a fresh database per caller.
 //!
-//! PostgreSQL is selected by a `postgres://` URL but not built yet; [`open`] says so rather
-//! than falling back to SQLite.
+//! Both backends pass the same suite, run against a real SQLite file and a real PostgreSQL
+//! server.
 
 mod error;
 mod names;
+mod postgres;
 mod sqlite;
 #[cfg(test)]
 mod suite;
+pub mod throwaway;
 
 use std::sync::Arc;
 
 use wellvisor_actors::store::Store;
 
 pub use error::StoreOpenError;
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 /// Opens the store named by `url`, creating and migrating it as needed.
 ///
 /// `sqlite://path/to/file.db` (relative to the working directory), `sqlite:///absolute.db`
-/// and `sqlite::memory:` open the embedded backend. A `postgres://` or `postgresql://` URL is
-/// answered with [`StoreOpenError::Unsupported`]: that backend is not built yet.
+/// and `sqlite::memory:` open the embedded backend.
+///
+/// `postgres://user:password@host:port/database` (or `postgresql://`) opens the PostgreSQL
+/// backend, which must be reachable: one attempt, and [`StoreOpenError::Unreachable`] when the
+/// server does not answer (the caller decides whether to retry, see
+/// [`StoreOpenError::is_retryable`]). Its query may carry `max_connections` and
+/// `statement_timeout` ([`PostgresOptions`]) beside the driver's own keys (`sslmode`, ...).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreOpenError> {
     match scheme(url) {
         Some("sqlite") => Ok(Arc::new(SqliteStore::open(url).await?)),
-        Some("postgres" | "postgresql") => Err(StoreOpenError::Unsupported {
-            reason: "the postgresql backend is not built yet (a later issue adds it); \
-                     use a sqlite: url meanwhile"
-                .to_owned(),
-        }),
+        Some("postgres" | "postgresql") => Ok(Arc::new(PostgresStore::open(url).await?)),
         // Only the scheme is echoed: the rest of a URL may carry credentials.
         Some(other) => Err(StoreOpenError::Unsupported {
             reason: format!("unknown store url scheme {other:?}; expected sqlite: or postgres://"),
@@ -81,12 +88,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn postgres_urls_are_refused_as_not_built_yet_without_echoing_credentials() {
-        for url in ["postgres://user:secret@db/wellvisor", "postgresql://user:secret@db/wellvisor"] {
-            let message = open_error(url).await;
-            assert!(message.contains("postgresql backend is not built yet"), "{message}");
-            assert!(!message.contains("secret"), "{message}");
+    async fn postgres_urls_open_the_postgresql_backend() {
+        let url = throwaway::database().await.expect("throwaway database");
+        let (_, rest) = url.split_once("://").expect("a url");
+        for url in [format!("postgres://{rest}"), format!("postgresql://{rest}?max_connections=2")] {
+            let store = open(&url).await.unwrap_or_else(|error| panic!("{url}: {error}"));
+            store.ping().await.expect("ping");
+            assert_eq!(store.count_samples(None).await.expect("count"), 0);
         }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_postgres_server_is_retryable_and_hides_the_password() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let url = format!("postgres://wellvisor:secret@127.0.0.1:{port}/wellvisor");
+        let error = open(&url).await.err().expect("nothing listens there");
+        let message = error.to_string();
+        assert!(error.is_retryable(), "{message}");
+        let expected = format!("cannot reach database postgres://wellvisor:***@127.0.0.1:{port}/wellvisor: ");
+        assert!(message.starts_with(&expected) && !message.contains("secret"), "{message}");
     }
 
     #[tokio::test]
