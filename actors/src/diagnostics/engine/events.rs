@@ -3,7 +3,7 @@
 
 use chrono::TimeDelta;
 
-use super::super::rules::{ev, secs};
+use super::super::rules::{ev, secs, VALUE_RULES};
 use super::super::{DiagnosisKind, Evidence, Priority};
 use super::{Finding, Status};
 use crate::domain::{ConnectionState, TripCode};
@@ -83,23 +83,6 @@ pub fn excessive_cycling(
     (count >= limit).then(|| vec![ev("starts_after_trips", count as f64, Some(f64::from(starts)), None, window_secs)])
 }
 
-/// Diagnoses specific enough to explain a trip.
-const TRIP_CAUSES: [DiagnosisKind; 13] = [
-    DiagnosisKind::PumpOff,
-    DiagnosisKind::GasInterference,
-    DiagnosisKind::GasLock,
-    DiagnosisKind::BrokenShaft,
-    DiagnosisKind::TubingLeak,
-    DiagnosisKind::ClosedValve,
-    DiagnosisKind::Overload,
-    DiagnosisKind::Solids,
-    DiagnosisKind::CurrentImbalance,
-    DiagnosisKind::VoltageImbalance,
-    DiagnosisKind::MotorOverheat,
-    DiagnosisKind::HighVibration,
-    DiagnosisKind::InsulationDegradation,
-];
-
 /// Links each generic diagnosis to the specific one that explains it, and lets the specific one
 /// take the higher priority of the two.
 pub fn explain(findings: &mut [Finding], current_over_voltage: Option<f64>) {
@@ -107,7 +90,8 @@ pub fn explain(findings: &mut [Finding], current_over_voltage: Option<f64>) {
     let holds = |findings: &[Finding], kind: K| findings[kind as usize].measured;
     let mut links: Vec<(K, K)> = Vec::new();
     if holds(findings, K::UnplannedTrip) {
-        let cause = TRIP_CAUSES
+        // Any diagnosis judged from values is specific enough to explain a trip.
+        let cause = VALUE_RULES
             .iter()
             .copied()
             .filter(|k| holds(findings, *k))
