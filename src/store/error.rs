@@ -56,20 +56,28 @@ fn io_reason(error: &io::Error) -> String {
 pub(crate) fn sqlite_store_error(error: &sqlx::Error) -> StoreError {
     let transient = match error {
         sqlx::Error::Database(db) => db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(is_transient_code),
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::BeginFailed => true,
-        _ => false,
+        other => is_transport_failure(other),
     };
     if transient {
         StoreError::Unavailable(error.to_string())
     } else {
         StoreError::Rejected(error.to_string())
     }
+}
+
+/// Whether a driver error, whatever the backend, lies in reaching the database rather than in the
+/// request: the connection, the pool or the driver's own worker failed.
+fn is_transport_failure(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::BeginFailed
+    )
 }
 
 /// Whether an SQLite (extended) result code means the store, not the request, is at fault.
@@ -127,14 +135,7 @@ pub(crate) fn postgres_store_error(doing: &str, error: &sqlx::Error) -> StoreErr
 pub(crate) fn postgres_is_transient(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Database(db) => db.code().is_some_and(|code| is_transient_sqlstate(&code)),
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::BeginFailed => true,
-        _ => false,
+        other => is_transport_failure(other),
     }
 }
 

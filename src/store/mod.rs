@@ -26,6 +26,7 @@ pub mod throwaway;
 
 use std::sync::Arc;
 
+use wellvisor_actors::domain::Parameter;
 use wellvisor_actors::store::Store;
 
 pub use error::StoreOpenError;
@@ -54,6 +55,21 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreOpenError> {
             reason: "the store url has no scheme; expected sqlite:path/to/file.db or postgres://...".to_owned(),
         }),
     }
+}
+
+/// The parameters a telemetry query returns, for any backend: all when none are named, else each
+/// named one once, in the order asked.
+fn wanted(params: &[Parameter]) -> Vec<Parameter> {
+    if params.is_empty() {
+        return Parameter::ALL.to_vec();
+    }
+    let mut wanted = Vec::with_capacity(params.len());
+    for parameter in params {
+        if !wanted.contains(parameter) {
+            wanted.push(*parameter);
+        }
+    }
+    wanted
 }
 
 /// The URL scheme: the text before the first `:`, when it is shaped like a scheme (RFC 3986).

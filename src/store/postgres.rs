@@ -133,7 +133,7 @@ impl PostgresStore {
     }
 
     async fn select(&self, query: &TelemetryQuery) -> sqlx::Result<Vec<Sample>> {
-        let wanted = telemetry::wanted(&query.params);
+        let wanted = super::wanted(&query.params);
         let sql = telemetry::select(&wanted);
         let rows = sqlx::query(&sql)
             .bind(query.well_id.as_str())

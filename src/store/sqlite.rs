@@ -108,7 +108,7 @@ impl SqliteStore {
     }
 
     async fn select(&self, query: &TelemetryQuery) -> sqlx::Result<Vec<Sample>> {
-        let wanted = telemetry::wanted(&query.params);
+        let wanted = super::wanted(&query.params);
         let sql = telemetry::select(&wanted);
         let rows = sqlx::query(&sql)
             .bind(query.well_id.as_str())

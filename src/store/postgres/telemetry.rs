@@ -68,20 +68,6 @@ fn values(chunk: &[Sample], parameter: Parameter) -> Vec<Option<f64>> {
     chunk.iter().map(|sample| sample.values.get(parameter)).collect()
 }
 
-/// The parameters a query returns: all when none are named, else each named one once.
-pub(super) fn wanted(params: &[Parameter]) -> Vec<Parameter> {
-    if params.is_empty() {
-        return Parameter::ALL.to_vec();
-    }
-    let mut wanted = Vec::with_capacity(params.len());
-    for parameter in params {
-        if !wanted.contains(parameter) {
-            wanted.push(*parameter);
-        }
-    }
-    wanted
-}
-
 /// The range query for `wanted`, binding well id, from, to and limit as `$1`-`$4`.
 ///
 /// The `(well_id, at, seq)` index serves it in order, in each partition the range touches; the
@@ -161,7 +147,7 @@ mod tests {
 
     #[test]
     fn selects_only_the_wanted_columns() {
-        let sql = select(&wanted(&[Parameter::Frequency, Parameter::TripCode, Parameter::Frequency]));
+        let sql = select(&crate::store::wanted(&[Parameter::Frequency, Parameter::TripCode, Parameter::Frequency]));
         assert!(sql.starts_with("SELECT at, frequency, trip_code, trip_code_raw FROM telemetry"), "{sql}");
     }
 

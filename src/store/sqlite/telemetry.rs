@@ -49,20 +49,6 @@ pub(super) fn insert(chunk: &[Sample]) -> QueryBuilder<'_, Sqlite> {
     builder
 }
 
-/// The parameters a query returns: all when none are named, else each named one once.
-pub(super) fn wanted(params: &[Parameter]) -> Vec<Parameter> {
-    if params.is_empty() {
-        return Parameter::ALL.to_vec();
-    }
-    let mut wanted = Vec::with_capacity(params.len());
-    for parameter in params {
-        if !wanted.contains(parameter) {
-            wanted.push(*parameter);
-        }
-    }
-    wanted
-}
-
 /// The range query for `wanted`, binding well id, from, to (epoch ms) and limit in that order.
 ///
 /// Ties on `ts` come back in insertion order; the `(well_id, ts)` index also carries the rowid,
@@ -143,13 +129,13 @@ mod tests {
 
     #[test]
     fn selects_only_the_wanted_columns() {
-        let sql = select(&wanted(&[Parameter::Frequency, Parameter::TripCode, Parameter::Frequency]));
+        let sql = select(&crate::store::wanted(&[Parameter::Frequency, Parameter::TripCode, Parameter::Frequency]));
         assert!(sql.starts_with("SELECT ts, frequency, trip_code, trip_code_raw FROM telemetry"), "{sql}");
     }
 
     #[test]
     fn no_named_parameters_means_every_column() {
-        let sql = select(&wanted(&[]));
+        let sql = select(&crate::store::wanted(&[]));
         let columns = sql.split(" FROM ").next().unwrap_or_default().matches(", ").count();
         assert_eq!(columns + 1, BINDS_PER_ROW - 1, "{sql}");
     }
