@@ -21,7 +21,8 @@ use wellvisor_actors::diagnostics::Baseline;
 use wellvisor_actors::domain::{WellData, WellId};
 use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetMsg, FleetView};
 use wellvisor_actors::recorder::{
-    recorder_queue, FlushPolicy, RecorderActor, RecorderIntake, RecorderMsg, RecorderSnapshot, DEFAULT_RECORD_CAPACITY,
+    recorder_queue_with, FlushPolicy, RecorderActor, RecorderIntake, RecorderMsg, RecorderSnapshot,
+    DEFAULT_RECORD_CAPACITY,
 };
 use wellvisor_actors::store::Store;
 use wellvisor_actors::supervisor::{SupervisorArgs, SupervisorMsg, WellSupervisor};
@@ -31,6 +32,8 @@ use crate::config::{LoadedConfig, SimulatorConfig, WellDefinition, WellFactory};
 
 #[path = "app/memory.rs"]
 mod memory;
+#[path = "app/open_store.rs"]
+mod open_store;
 #[cfg(test)]
 #[path = "app/simulated_tests.rs"]
 mod simulated_tests;
@@ -58,6 +61,10 @@ pub struct RunningApp {
     saved_baselines: HashMap<WellId, Arc<Baseline>>,
     stop_http: watch::Sender<bool>,
     http_task: JoinHandle<()>,
+    /// Archives and prunes expired telemetry until HTTP stops (`archive::task`).
+    retention_task: JoinHandle<()>,
+    /// The store's roll-ups held in memory, flushed after the recorder's last batch.
+    rollups: Arc<dyn crate::store::HeldRollups>,
     /// Join handles of the supervisor, fleet and recorder, in that order.
     actor_tasks: [JoinHandle<()>; 3],
 }
@@ -73,7 +80,8 @@ pub struct ShutdownReport {
 /// Starts everything the configuration describes; returns once the initial fleet is spawned.
 pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
     let config = &loaded.config;
-    let store = crate::store::open(&config.storage.url).await.context("opening the store")?;
+    let historian = open_store::open_store(&config.storage.url).await.context("opening the store")?;
+    let store = historian.store.clone();
     let flush = FlushPolicy {
         batch_size: config.storage.batch_size,
         max_age: config.storage.batch_max_age,
@@ -81,8 +89,10 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
     };
     // Records get their own queue so telemetry pressure cannot starve alarms; its size is not
     // configurable yet.
+    let backlog = config.storage.backlog();
     let (intake, recorder_args) =
-        recorder_queue(store.clone(), config.storage.queue_capacity, DEFAULT_RECORD_CAPACITY, flush);
+        recorder_queue_with(store.clone(), config.storage.queue_capacity, DEFAULT_RECORD_CAPACITY, flush, &backlog)
+            .with_context(|| format!("opening the recorder's spool in {}", config.storage.spool_dir().display()))?;
     let (recorder, recorder_task) = Actor::spawn(None, RecorderActor, recorder_args).await?;
     let fleet = FleetView::new(EVENT_CAPACITY);
     let alarms = AlarmBook::new(Utc::now());
@@ -130,6 +140,8 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         call_timeout: config.supervision.stop_timeout + std::time::Duration::from_secs(5),
     };
     let (stop_http, http_task) = serve(listener, router(state, HttpLimits::from(&config.http)));
+    let rollups = historian.rollups.clone();
+    let retention_task = crate::archive::task::start(historian, config.retention.clone(), stop_http.subscribe());
     info!(%http_addr, "HTTP API listening");
 
     let app = RunningApp {
@@ -146,6 +158,8 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         saved_baselines,
         stop_http,
         http_task,
+        retention_task,
+        rollups,
         actor_tasks: [supervisor_task, fleet_task, recorder_task],
     };
     app.spawn_wells(loaded).await?;
@@ -284,11 +298,15 @@ impl RunningApp {
         self.health.mark_shutting_down();
         let _ = self.stop_http.send(true);
         let _ = self.http_task.await;
+        let _ = self.retention_task.await;
         if let Err(error) = call_t!(self.supervisor, SupervisorMsg::StopAll, CALL_MS) {
             error!(%error, "stopping wells failed");
         }
         memory::save_baselines(&self.fleet, &self.records);
         let flushed = call_t!(self.recorder, RecorderMsg::Flush, CALL_MS).context("flushing the recorder");
+        if let Err(error) = self.rollups.flush_rollups().await {
+            error!(%error, "flushing roll-ups failed; the next start recounts them");
+        }
         let recorder = call_t!(self.recorder, RecorderMsg::Snapshot, CALL_MS).unwrap_or_default();
         self.health.set_tree_up(false);
         self.supervisor.stop(None);
@@ -303,14 +321,23 @@ impl RunningApp {
             simulator.shutdown().await;
         }
         let flushed = flushed?;
-        info!(flushed, written = recorder.written, dropped = recorder.dropped, "stopped");
+        let spooled = recorder.spooled_samples + recorder.records_spooled;
+        info!(flushed, written = recorder.written, dropped = recorder.dropped, spooled, "stopped");
         Ok(ShutdownReport { flushed, recorder })
     }
 }
 
 /// Runs until SIGINT/SIGTERM (or a top-level actor dies), then stops gracefully.
 pub async fn run(loaded: &LoadedConfig) -> anyhow::Result<()> {
-    let mut app = start(loaded).await?;
+    // A stop signal during start-up (say, while waiting for the database) ends the process
+    // cleanly: nothing has been polled yet, so there is nothing to flush.
+    let mut app = tokio::select! {
+        started = start(loaded) => started?,
+        _ = shutdown_signal() => {
+            info!("stopped during start-up");
+            return Ok(());
+        }
+    };
     let died = tokio::select! {
         _ = shutdown_signal() => None,
         actor = app.failed() => Some(actor),

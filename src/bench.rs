@@ -1,3 +1,5 @@
+//! The benchmarks: `bench diagnostics`, `bench store` and `bench query` live in their own files.
+//!
 //! `wellvisor bench fleet`: polls a simulated fleet served by child `wellvisor simulate`
 //! processes, so the figures are the fleet's alone, and prints what it achieved.
 
@@ -18,8 +20,14 @@ use crate::config::{self, LoadedConfig};
 
 #[path = "bench/diagnostics.rs"]
 mod diagnostics;
+#[path = "bench/query.rs"]
+mod query;
+#[path = "bench/store.rs"]
+mod store;
 
 pub use diagnostics::{run as diagnostics, DiagnosticsFigures};
+pub use query::{run as query, QueryFigures};
+pub use store::{run as store, StoreFigures};
 
 /// The figures `bench fleet` prints.
 #[derive(Clone, Debug, Serialize)]

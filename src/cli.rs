@@ -36,6 +36,40 @@ pub enum Command {
         #[command(subcommand)]
         bench: BenchCommand,
     },
+    /// The archive of raw telemetry days deleted by retention.
+    Archive {
+        #[command(subcommand)]
+        archive: ArchiveCommand,
+    },
+}
+
+/// `wellvisor archive ...`: each reads `retention.archive_dir` (and, to restore, the store)
+/// from the configuration, as `run` would.
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// List the archived days: samples, bytes, when verified, file.
+    List {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Check every archived file (or one day's) against the manifest: size, SHA-256, and that
+    /// every line decodes. Exits non-zero naming each file that fails.
+    Verify {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+        /// Only this day (YYYY-MM-DD).
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+    },
+    /// Write an archived day back into the store (storage.url or WELLVISOR_DATABASE_URL).
+    /// Refused when the store already holds raw samples of that day.
+    Restore {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+        /// The day to restore (YYYY-MM-DD).
+        #[arg(long)]
+        day: chrono::NaiveDate,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +100,51 @@ pub enum BenchCommand {
     Fleet(BenchFleetArgs),
     /// Step simulated wells through the diagnostics in-process and print its CPU per sample.
     Diagnostics(BenchDiagnosticsArgs),
+    /// Write generated telemetry into a store and print samples per second.
+    Store(BenchStoreArgs),
+    /// Load a fleet's month of history into a store, then time trend queries.
+    Query(BenchQueryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchQueryArgs {
+    /// The store: empty (it is loaded first) or loaded by an earlier run of the same shape.
+    #[arg(long, env = "WELLVISOR_DATABASE_URL")]
+    pub url: String,
+    #[arg(long, default_value_t = 100)]
+    pub wells: usize,
+    /// Days of history, ending at today's midnight (UTC).
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Poll period of the loaded history.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub period: Duration,
+    /// Times each query is asked (of different wells).
+    #[arg(long, default_value_t = 50)]
+    pub repeat: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchStoreArgs {
+    /// The store to write into, e.g. sqlite://bench.db or postgres://user@host/db. Use an
+    /// empty store: the run checks that it gained exactly the samples it wrote.
+    #[arg(long, env = "WELLVISOR_DATABASE_URL")]
+    pub url: String,
+    /// Samples to write, each a full canonical parameter set.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub samples: u64,
+    /// Wells the samples are spread over.
+    #[arg(long, default_value_t = 1_000)]
+    pub wells: usize,
+    /// Samples per write: the recorder's default batch size.
+    #[arg(long, default_value_t = 2_000)]
+    pub batch: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

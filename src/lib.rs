@@ -5,6 +5,7 @@
 //!
 //! ## Layout
 //! - [`config`]: the typed TOML configuration, well definitions and profile loading.
+//! - [`archive`]: raw telemetry archived, verified, then deleted; `wellvisor archive` commands.
 //! - [`app`]: builds the supervision tree, serves HTTP, and shuts down in order.
 //! - [`store`]: `Store` implementations (SQLite, the embedded default).
 //! - [`http`]: the axum facade: router, handlers, JSON errors.
@@ -13,6 +14,7 @@
 //! - [`cli`]: command-line parsing and logging set-up.
 
 pub mod app;
+pub mod archive;
 pub mod bench;
 pub mod cli;
 pub mod config;

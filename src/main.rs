@@ -48,7 +48,16 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Archive { archive } => wellvisor::archive::commands::run(archive).await,
         Command::Bench { bench: BenchCommand::Diagnostics(args) } => wellvisor::bench::diagnostics(&args),
+        Command::Bench { bench: BenchCommand::Store(args) } => {
+            init_logging(&LoggingConfig { level: "warn".into(), ..LoggingConfig::default() });
+            wellvisor::bench::store(&args).await
+        }
+        Command::Bench { bench: BenchCommand::Query(args) } => {
+            init_logging(&LoggingConfig { level: "warn".into(), ..LoggingConfig::default() });
+            wellvisor::bench::query(&args).await
+        }
         Command::Bench { bench: BenchCommand::Fleet(args) } => {
             init_logging(&LoggingConfig { level: "warn".into(), ..LoggingConfig::default() });
             wellvisor::bench::fleet(&args).await

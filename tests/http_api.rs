@@ -78,10 +78,14 @@ async fn readiness_needs_the_tree_the_store_and_no_shutdown() {
     let store_down = app.get("/health/ready").await;
     assert_eq!(store_down.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(harness::error_code(&store_down), "not_ready");
+    let checks = &store_down.json["checks"];
     assert_eq!(
-        store_down.json["checks"],
-        json!({"supervision_tree": "up", "store": "down", "shutdown": "not_started"})
+        (&checks["supervision_tree"], &checks["store"], &checks["shutdown"]),
+        (&json!("up"), &json!("down"), &json!("not_started"))
     );
+    assert_eq!((&checks["historian"]["lag_secs"], &checks["historian"]["spooled_samples"]), (&json!(0), &json!(0)));
+    let message = store_down.json["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("behind") && message.contains("spooled"), "{message}");
 
     app.store.ping_fails.store(false, Ordering::SeqCst);
     app.state.health.set_tree_up(false);
@@ -272,10 +276,61 @@ async fn telemetry_says_when_the_limit_cut_the_range_short() {
     let cut = app.get(&format!("/api/v1/wells/W-001/telemetry?{range}&limit=4")).await;
     assert_eq!((&cut.json["count"], &cut.json["truncated"]), (&json!(4), &json!(true)));
     assert_eq!(cut.json["samples"][3]["at"], "2026-01-01T00:00:03Z");
+    assert_eq!(cut.json["next_from"], "2026-01-01T00:00:04Z", "where the next page starts");
     let whole = app.get(&format!("/api/v1/wells/W-001/telemetry?{range}&limit=10")).await;
     assert_eq!((&whole.json["count"], &whole.json["truncated"]), (&json!(10), &json!(false)));
+    assert_eq!(whole.json["next_from"], json!(null));
     let recent = app.get("/api/v1/wells/W-001/telemetry").await;
     assert_eq!((recent.status, &recent.json["count"]), (StatusCode::OK, &json!(0)));
+}
+
+#[tokio::test]
+async fn telemetry_serves_minute_roll_ups_with_every_aggregate() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    app.store.insert_samples((0..150).map(|s| sample("W-001", s)));
+    let range = "from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z";
+    let answer = app.get(&format!("/api/v1/wells/W-001/telemetry?{range}&resolution=1m&params=frequency")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    let page = &answer.json;
+    assert_eq!((&page["resolution"], &page["count"], &page["truncated"]), (&json!("1m"), &json!(3), &json!(false)));
+    assert_eq!(
+        page["points"][0],
+        json!({"at": "2026-01-01T00:00:00Z", "values": {"frequency": {"min": 50.0, "max": 109.0, "avg": 79.5, "last": 109.0, "count": 60}}})
+    );
+    assert_eq!(page["points"][2]["values"]["frequency"]["count"], 30, "the last minute holds 30 samples");
+    let hourly = app.get(&format!("/api/v1/wells/W-001/telemetry?{range}&resolution=1h")).await;
+    assert_eq!((&hourly.json["resolution"], &hourly.json["count"]), (&json!("1h"), &json!(1)));
+    assert_eq!(hourly.json["points"][0]["values"]["current_a"]["count"], 150);
+}
+
+#[tokio::test]
+async fn roll_up_pages_say_where_to_continue() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    app.store.insert_samples((0..150).map(|s| sample("W-001", s)));
+    let uri = "/api/v1/wells/W-001/telemetry?from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z&resolution=1m&limit=2";
+    let page = app.get(uri).await.json;
+    assert_eq!((&page["count"], &page["truncated"]), (&json!(2), &json!(true)));
+    assert_eq!(page["next_from"], "2026-01-01T00:02:00Z");
+    let rest = app.get(&uri.replace("from=2026-01-01T00:00:00Z", "from=2026-01-01T00:02:00Z")).await.json;
+    assert_eq!((&rest["count"], &rest["truncated"], &rest["next_from"]), (&json!(1), &json!(false), &json!(null)));
+}
+
+#[tokio::test]
+async fn telemetry_auto_serves_the_finest_resolution_that_fits_the_limit() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    app.store.insert_samples((0..150).map(|s| sample("W-001", s)));
+    let cases = [
+        ("to=2026-01-01T00:10:00Z", "raw"),
+        ("to=2026-01-01T01:00:00Z", "1m"),
+        ("to=2026-01-01T01:00:00Z&limit=5000", "raw"),
+        ("to=2026-01-31T00:00:00Z", "1h"),
+        ("to=2026-01-31T00:00:00Z&params=frequency,run_state", "raw"),
+    ];
+    for (query, resolution) in cases {
+        let uri = format!("/api/v1/wells/W-001/telemetry?from=2026-01-01T00:00:00Z&{query}&resolution=auto");
+        let answer = app.get(&uri).await;
+        assert_eq!((answer.status, &answer.json["resolution"]), (StatusCode::OK, &json!(resolution)), "{query}");
+    }
 }
 
 #[tokio::test]

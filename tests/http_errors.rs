@@ -193,7 +193,10 @@ async fn telemetry_queries_that_cannot_be_read_are_400_and_limits_out_of_range_4
         ("limit=ten", StatusCode::BAD_REQUEST, "bad_request", "limit"),
         ("limit=10001", StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "10000"),
         ("limit=0", StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "limit"),
-        ("resolution=1h", StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "raw"),
+        ("resolution=5m", StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "raw, 1m, 1h or auto"),
+        ("resolution=1h&from=yesterday", StatusCode::BAD_REQUEST, "bad_request", "from"),
+        ("resolution=1m&params=amps", StatusCode::BAD_REQUEST, "unknown_parameter", "amps"),
+        ("resolution=1h&params=run_state", StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "resolution=raw"),
         ("form=2026-01-01T00:00:00Z", StatusCode::BAD_REQUEST, "bad_request", "form"),
         ("limit=1&limit=2", StatusCode::BAD_REQUEST, "bad_request", "limit"),
     ];
@@ -202,6 +205,24 @@ async fn telemetry_queries_that_cannot_be_read_are_400_and_limits_out_of_range_4
         assert_error(&answer, status, code);
         assert!(message(&answer).contains(named), "{query}: {answer:?}");
     }
+}
+
+#[tokio::test]
+async fn roll_up_ranges_with_more_buckets_than_an_answer_holds_are_422_saying_what_to_ask() {
+    let app = TestApp::start().await.with_wells(&["W-001"]).await;
+    let week = "/api/v1/wells/W-001/telemetry?from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z";
+    let minutes = app.get(&format!("{week}&resolution=1m")).await;
+    assert_error(&minutes, StatusCode::UNPROCESSABLE_ENTITY, "unprocessable");
+    for named in ["10080 buckets", "10000", "resolution=1h", "shorter range"] {
+        assert!(message(&minutes).contains(named), "{named}: {minutes:?}");
+    }
+    assert_eq!(app.get(&format!("{week}&resolution=1h")).await.status, StatusCode::OK);
+    let years = "/api/v1/wells/W-001/telemetry?from=2025-01-01T00:00:00Z&to=2026-06-01T00:00:00Z&resolution=auto";
+    let hours = app.get(years).await;
+    assert_error(&hours, StatusCode::UNPROCESSABLE_ENTITY, "unprocessable");
+    assert!(message(&hours).contains("buckets of 1h") && message(&hours).contains("shorter range"), "{hours:?}");
+    let raw = app.get(&years.replace("resolution=auto", "resolution=raw")).await;
+    assert_eq!((raw.status, &raw.json["truncated"]), (StatusCode::OK, &json!(false)), "raw is bounded by its limit");
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! Root (the service wires this up)
-//! ├── Recorder        recorder.rs   batches samples and records into a `Store`; bounded intakes, counted overflow
+//! ├── Recorder        recorder.rs   batches samples and records into a `Store`; bounded intakes, counted overflow,
+//! │                                 store-and-forward through a disk spool while the store is away
 //! ├── Fleet           fleet.rs      live picture: a snapshot per well (dashmap), status broadcast,
 //! │                                 power events per feeder and outages per gateway
 //! └── WellSupervisor  supervisor.rs one_for_one restarts with backoff and an intensity limit

@@ -1,30 +1,56 @@
 //! The Recorder actor: the historian's intake. Wells submit samples, and diagnostics, the
 //! fleet and HTTP handlers submit [`Record`]s, each kind into its own bounded queue; the
 //! recorder writes each kind to the [`Store`] in its own batches, flushed by size or age,
-//! whichever comes first. A failed batch is held and retried while the store is unavailable.
-//! A full queue makes a submitter wait briefly, then the item is counted as dropped: overflow
-//! is never silent. A final [`RecorderMsg::Flush`] drains both queues on shutdown.
+//! whichever comes first.
 //!
-//! - `intake.rs`: the submit handle and the counters it shares with the actor.
-//! - `lane.rs`: one queue's batching and retries; the actor runs one lane per kind.
+//! Store-and-forward: while the store is unavailable the recorder keeps taking from its queues
+//! and holds items back, first in memory (bounded), then in an append-only, checksummed disk
+//! spool (capped). When the store answers again it replays, in order: the failed batch, the
+//! memory buffer, then the spool, while new items queue behind. A spool left by a crash is
+//! replayed at the next start before newer data. Past the cap items are refused, counted and
+//! alarmed; a full queue still makes a submitter wait briefly, then counts the drop. A final
+//! [`RecorderMsg::Flush`] writes what memory holds, or spools it when the store is away.
+//!
+//! What a kill -9 can lose: what the recorder held only in memory: its queues, the batch in
+//! flight, the memory buffer and the spill not yet appended (at most a batch, at most
+//! `max_age` old). The spool itself is fsync'd per appended batch.
+//!
+//! - `intake.rs`: the submit handle and the state it shares with the actor and the fleet.
+//! - `lane.rs`: one queue's batching, retries and replay; the actor runs one lane per kind.
+//! - `backlog.rs`: what a lane holds back, in order: the memory buffer, then the spool.
+//! - `spool.rs`: segment files of checksummed frames, cursors, rollover (see its docs).
+//! - `codec.rs`: the versioned encoding of samples and records in spool frames.
+//! - `drain.rs`: the graceful stop; `snapshot.rs`: the counters the API serves.
 
+mod backlog;
+mod codec;
+mod drain;
+mod inspect;
 mod intake;
 mod lane;
+mod snapshot;
+mod spool;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::clock::{Clock, SystemClock};
 use crate::domain::Sample;
 use crate::store::{Record, Store, StoreError};
+use backlog::Backlog;
 use intake::LaneStats;
 use lane::{Lane, Storable};
+use spool::{Spool, SpoolBudget};
 
+pub use inspect::{spooled_samples, InspectError};
 pub use intake::{RecorderIntake, Submitted};
+pub use snapshot::RecorderSnapshot;
+pub use spool::{SpoolError, SpoolSettings};
 
 /// The longest the actor waits for samples or records before it looks at its mailbox again.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
@@ -32,6 +58,9 @@ const IDLE_WAIT: Duration = Duration::from_millis(100);
 /// Room for records when the configuration names none: a feeder-wide power event raises a
 /// diagnosis, an alarm state and a journal entry for each of its wells at once.
 pub const DEFAULT_RECORD_CAPACITY: usize = 4_096;
+
+/// Items each lane holds in memory while the store is away, when the configuration names none.
+pub const DEFAULT_MEMORY_BUFFER: usize = 100_000;
 
 /// When batches are written. Samples and records each follow it in their own batches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,64 +73,72 @@ pub struct FlushPolicy {
     pub retry_delay: Duration,
 }
 
-/// What the recorder has done, for the API and tests. The unprefixed counters are samples'.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct RecorderSnapshot {
-    /// Samples accepted into the queue.
-    pub queued: u64,
-    /// Submissions that found the queue full and waited (back-pressure).
-    pub waited: u64,
-    /// Samples refused because the queue stayed full: counted, never silent.
-    pub dropped: u64,
-    pub written: u64,
-    pub batches: u64,
-    pub write_failures: u64,
-    /// Samples the store refused as invalid, counted and logged.
-    pub rejected: u64,
-    /// Samples in the queue now.
-    pub queue_depth: usize,
-    pub queue_capacity: usize,
-    /// Samples taken from the queue but not yet written.
-    pub pending: usize,
-    /// Records accepted into their queue.
-    pub records_queued: u64,
-    /// Record submissions that found their queue full and waited.
-    pub records_waited: u64,
-    /// Records refused because their queue stayed full: counted, never silent.
-    pub records_dropped: u64,
-    pub records_written: u64,
-    pub record_batches: u64,
-    pub record_write_failures: u64,
-    /// Records refused as invalid (by the recorder before batching, or by the store), counted
-    /// and logged.
-    pub records_rejected: u64,
-    /// Records in their queue now.
-    pub record_queue_depth: usize,
-    pub record_queue_capacity: usize,
-    /// Records taken from their queue but not yet written.
-    pub records_pending: usize,
-    /// The latest write failure, of either kind.
-    pub last_error: Option<String>,
+/// How the recorder rides out an outage of the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BacklogSettings {
+    /// Items each lane holds in memory before it spills to the spool.
+    pub memory_buffer: usize,
+    /// The disk spool past the memory buffer. Without one, items past it are refused (counted).
+    pub spool: Option<SpoolSettings>,
+}
+
+impl Default for BacklogSettings {
+    fn default() -> Self {
+        Self { memory_buffer: DEFAULT_MEMORY_BUFFER, spool: None }
+    }
 }
 
 /// Creates the two bounded queues (`capacity` samples, `record_capacity` records): the intake
-/// for submitters and the arguments for the actor.
+/// for submitters and the arguments for the actor. The backlog is memory only.
 pub fn recorder_queue(
     store: Arc<dyn Store>,
     capacity: usize,
     record_capacity: usize,
     policy: FlushPolicy,
 ) -> (RecorderIntake, RecorderArgs) {
-    let (sample_tx, samples) = lane(capacity);
-    let (record_tx, records) = lane(record_capacity);
-    let intake = RecorderIntake::new((sample_tx, samples.stats.clone()), (record_tx, records.stats.clone()));
-    (intake, RecorderArgs { store, policy, samples, records })
+    let budget = SpoolBudget::new(0);
+    let memory = DEFAULT_MEMORY_BUFFER;
+    let samples = lane(capacity, Backlog::new(memory, None, budget.clone()));
+    let records = lane(record_capacity, Backlog::new(memory, None, budget.clone()));
+    assemble(store, policy, samples, records, budget)
 }
 
-fn lane<T: Storable>(capacity: usize) -> (mpsc::Sender<T>, Lane<T>) {
+/// As [`recorder_queue`], with the backlog `settings`: opens each lane's spool (`samples/` and
+/// `records/` under the spool directory), taking stock of what an earlier run left there.
+pub fn recorder_queue_with(
+    store: Arc<dyn Store>,
+    capacity: usize,
+    record_capacity: usize,
+    policy: FlushPolicy,
+    settings: &BacklogSettings,
+) -> Result<(RecorderIntake, RecorderArgs), SpoolError> {
+    let budget = SpoolBudget::new(settings.spool.as_ref().map_or(0, |spool| spool.max_bytes));
+    let open = |name: &str| -> Result<Option<Spool>, SpoolError> {
+        let Some(spool) = &settings.spool else { return Ok(None) };
+        Spool::open(&Path::new(&spool.dir).join(name), spool.segment_bytes, budget.clone()).map(Some)
+    };
+    let memory = settings.memory_buffer;
+    let samples = lane(capacity, Backlog::new(memory, open("samples")?, budget.clone()));
+    let records = lane(record_capacity, Backlog::new(memory, open("records")?, budget.clone()));
+    Ok(assemble(store, policy, samples, records, budget))
+}
+
+fn lane<T: Storable>(capacity: usize, backlog: Backlog<T>) -> (mpsc::Sender<T>, Lane<T>) {
     let capacity = capacity.max(1);
     let (sender, receiver) = mpsc::channel(capacity);
-    (sender, Lane::new(receiver, Arc::new(LaneStats::default()), capacity))
+    (sender, Lane::new(receiver, Arc::new(LaneStats::default()), capacity, backlog))
+}
+
+fn assemble(
+    store: Arc<dyn Store>,
+    policy: FlushPolicy,
+    (sample_tx, samples): (mpsc::Sender<Sample>, Lane<Sample>),
+    (record_tx, records): (mpsc::Sender<Record>, Lane<Record>),
+    budget: Arc<SpoolBudget>,
+) -> (RecorderIntake, RecorderArgs) {
+    let intake = RecorderIntake::new((sample_tx, samples.stats.clone()), (record_tx, records.stats.clone()));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    (intake, RecorderArgs { store, policy, samples, records, budget, clock })
 }
 
 pub struct RecorderActor;
@@ -111,6 +148,16 @@ pub struct RecorderArgs {
     policy: FlushPolicy,
     samples: Lane<Sample>,
     records: Lane<Record>,
+    budget: Arc<SpoolBudget>,
+    clock: Arc<dyn Clock>,
+}
+
+impl RecorderArgs {
+    /// Measures lag against `clock` instead of the system's (tests on a paused clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
 }
 
 pub struct RecorderState {
@@ -118,14 +165,19 @@ pub struct RecorderState {
     policy: FlushPolicy,
     samples: Lane<Sample>,
     records: Lane<Record>,
+    budget: Arc<SpoolBudget>,
+    clock: Arc<dyn Clock>,
     last_error: Option<String>,
+    /// Samples and records the last flush put in the spool.
+    flush_spooled: (u64, u64),
 }
 
 pub enum RecorderMsg {
     /// Internal: take from the queues and write the batches that are due.
     Pull,
-    /// Write everything queued so far, records and samples; replies with the samples written
-    /// by this flush (the records written show in the snapshot).
+    /// Write what the recorder holds in memory, records and samples, or spool it when the
+    /// store stays away; replies with the samples written by this flush (what was spooled
+    /// shows in the snapshot as `flush_spooled`).
     Flush(RpcReplyPort<u64>),
     Snapshot(RpcReplyPort<RecorderSnapshot>),
 }
@@ -141,8 +193,8 @@ impl Actor for RecorderActor {
         args: RecorderArgs,
     ) -> Result<RecorderState, ActorProcessingErr> {
         myself.send_message(RecorderMsg::Pull)?;
-        let RecorderArgs { store, policy, samples, records } = args;
-        Ok(RecorderState { store, policy, samples, records, last_error: None })
+        let RecorderArgs { store, policy, samples, records, budget, clock } = args;
+        Ok(RecorderState { store, policy, samples, records, budget, clock, last_error: None, flush_spooled: (0, 0) })
     }
 
     async fn handle(
@@ -176,7 +228,7 @@ enum Arrived {
 }
 
 impl RecorderState {
-    /// Waits for samples or records until a batch is due, then writes what is due.
+    /// Waits for samples or records until something is due, then does what is due.
     async fn pull(&mut self) {
         let policy = self.policy;
         // Never wait past IDLE_WAIT: a flush or snapshot request may be waiting behind us.
@@ -198,75 +250,45 @@ impl RecorderState {
             Arrived::Record(record) => self.records.take(record),
             Arrived::Nothing => {}
         }
-        self.fill_accepting();
-        self.write_due().await;
+        self.records.fill(&policy);
+        self.samples.fill(&policy);
+        self.service().await;
     }
 
-    /// Takes what is already queued into each lane that is not holding a failed batch.
-    fn fill_accepting(&mut self) {
-        if self.records.accepting(&self.policy) {
-            self.records.fill(&self.policy);
-        }
-        if self.samples.accepting(&self.policy) {
-            self.samples.fill(&self.policy);
-        }
-    }
-
-    /// Writes each lane's batch when it is due, records first.
-    async fn write_due(&mut self) {
+    /// Lets each lane do what is due, records first.
+    async fn service(&mut self) {
         let now = Instant::now();
-        if self.records.due(&self.policy, now) {
-            Self::note(&mut self.last_error, self.records.write(self.store.as_ref(), &self.policy).await);
-        }
-        if self.samples.due(&self.policy, now) {
-            Self::note(&mut self.last_error, self.samples.write(self.store.as_ref(), &self.policy).await);
-        }
+        let result = self.records.service(self.store.as_ref(), &self.policy, now).await;
+        Self::note(&mut self.last_error, result);
+        let result = self.samples.service(self.store.as_ref(), &self.policy, now).await;
+        Self::note(&mut self.last_error, result);
     }
 
     /// Keeps a failed write's reason for the snapshot.
-    fn note(last_error: &mut Option<String>, result: Result<(), StoreError>) {
-        if let Err(StoreError::Rejected(reason) | StoreError::Unavailable(reason)) = result {
+    fn note(last_error: &mut Option<String>, result: Option<Result<(), StoreError>>) {
+        if let Some(Err(StoreError::Rejected(reason) | StoreError::Unavailable(reason))) = result {
             *last_error = Some(reason);
         }
     }
 
-    /// Drains both queues into the store, records first (fewer, and the ones an operator
-    /// misses). Returns the samples written by this flush.
+    /// Writes what both lanes hold in memory, records first (fewer, and the ones an operator
+    /// misses), spooling what the store does not take. Returns the samples written.
     async fn flush_all(&mut self) -> u64 {
         let before = LaneStats::get(&self.samples.stats.written);
-        self.records.drain(self.store.as_ref(), &self.policy, &mut self.last_error).await;
-        self.samples.drain(self.store.as_ref(), &self.policy, &mut self.last_error).await;
-        LaneStats::get(&self.samples.stats.written) - before
-    }
-
-    fn snapshot(&self) -> RecorderSnapshot {
-        let (samples, records) = (&self.samples.stats, &self.records.stats);
-        RecorderSnapshot {
-            queued: LaneStats::get(&samples.queued),
-            waited: LaneStats::get(&samples.waited),
-            dropped: LaneStats::get(&samples.dropped),
-            written: LaneStats::get(&samples.written),
-            batches: LaneStats::get(&samples.batches),
-            write_failures: LaneStats::get(&samples.write_failures),
-            rejected: LaneStats::get(&samples.rejected),
-            queue_depth: self.samples.depth(),
-            queue_capacity: self.samples.capacity,
-            pending: self.samples.pending(),
-            records_queued: LaneStats::get(&records.queued),
-            records_waited: LaneStats::get(&records.waited),
-            records_dropped: LaneStats::get(&records.dropped),
-            records_written: LaneStats::get(&records.written),
-            record_batches: LaneStats::get(&records.batches),
-            record_write_failures: LaneStats::get(&records.write_failures),
-            records_rejected: LaneStats::get(&records.rejected),
-            record_queue_depth: self.records.depth(),
-            record_queue_capacity: self.records.capacity,
-            records_pending: self.records.pending(),
-            last_error: self.last_error.clone(),
+        let records = self.records.flush(self.store.as_ref(), &self.policy, &mut self.last_error).await;
+        let samples = self.samples.flush(self.store.as_ref(), &self.policy, &mut self.last_error).await;
+        self.flush_spooled = (samples, records);
+        if samples + records > 0 {
+            tracing::warn!(samples, records, "the store is unavailable: spooled for the next start");
         }
+        LaneStats::get(&self.samples.stats.written) - before
     }
 }
 
 #[cfg(test)]
 #[path = "recorder_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "recorder/outage_tests.rs"]
+mod outage_tests;

@@ -1,5 +1,5 @@
 //! Recorder batching, back-pressure, counted overflow, retries and the final flush, for
-//! samples and for records.
+//! samples and for records. Outages, the spool and replay are in `recorder/outage_tests.rs`.
 
 use std::time::Duration;
 
@@ -68,18 +68,21 @@ async fn a_partial_batch_is_written_when_it_is_old_enough() {
 #[tokio::test(start_paused = true)]
 async fn a_full_queue_pushes_back_then_counts_drops() {
     let store = MemoryStore::default();
-    store.set_failing(true);
+    store.set_write_delay(Duration::from_secs(1));
     let (intake, actor) = start(&store, 5, 5).await;
     let mut outcomes = Vec::new();
     for n in 0..20 {
         outcomes.push(intake.submit(sample(n), Duration::from_millis(50)).await);
     }
     let dropped = outcomes.iter().filter(|o| **o == Submitted::Dropped).count() as u64;
-    assert!(dropped > 0, "a failing store must eventually refuse samples");
+    assert!(dropped > 0, "a store slower than the submitters must eventually refuse samples");
+    store.set_write_delay(Duration::ZERO);
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let seen = snapshot(&actor).await;
     assert_eq!(seen.dropped, dropped);
     assert_eq!(seen.queued + seen.dropped, 20, "every submission is accounted for: {seen:?}");
-    assert!(seen.waited >= dropped && seen.write_failures >= 1);
+    assert_eq!(seen.written, seen.queued, "what was queued is written: {seen:?}");
+    assert!(seen.waited >= dropped);
 }
 
 #[tokio::test(start_paused = true)]
@@ -186,7 +189,7 @@ async fn records_are_held_and_retried_while_the_store_fails() {
 #[tokio::test(start_paused = true)]
 async fn a_full_record_queue_pushes_back_then_counts_drops() {
     let store = MemoryStore::default();
-    store.set_failing(true);
+    store.set_write_delay(Duration::from_secs(1));
     let (intake, actor) = start_with(&store, (1_000, 5), policy(5)).await;
     let mut outcomes = Vec::new();
     for n in 0..20 {
@@ -195,10 +198,12 @@ async fn a_full_record_queue_pushes_back_then_counts_drops() {
     outcomes.push(intake.try_submit_record(audit(20)));
     let dropped = outcomes.iter().filter(|o| **o == Submitted::Dropped).count() as u64;
     assert!(dropped > 0 && outcomes.last() == Some(&Submitted::Dropped), "{outcomes:?}");
+    store.set_write_delay(Duration::ZERO);
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let seen = snapshot(&actor).await;
     assert_eq!(seen.records_dropped, dropped);
     assert_eq!(seen.records_queued + seen.records_dropped, 21, "every submission is accounted for: {seen:?}");
-    assert!(seen.records_waited >= dropped - 1 && seen.record_write_failures >= 1, "{seen:?}");
+    assert!(seen.records_waited >= dropped - 1, "{seen:?}");
     assert_eq!((seen.queued, seen.dropped), (0, 0), "the sample counters are apart");
 }
 

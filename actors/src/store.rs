@@ -11,6 +11,10 @@ use crate::device::link::BoxFuture;
 use crate::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord, Source};
 use crate::domain::{Parameter, Sample, WellId};
 
+mod rollup;
+
+pub use rollup::{rolled_up, Aggregate, Resolution, RollupPoint, RollupQuery};
+
 /// A storage failure. `Unavailable` is worth retrying; `Rejected` is not.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -126,11 +130,17 @@ pub struct DiagnosisQuery {
 /// to the millisecond; everything else reads back exactly as written. Entries with equal
 /// timestamps read back in the order they were written.
 pub trait Store: Send + Sync + 'static {
-    /// Writes a batch in one transaction: all of it or none of it.
+    /// Writes a batch in one transaction: all of it or none of it. Once it returns, the batch's
+    /// values count in [`Store::read_rollups`] (a backend may write its roll-ups later).
     fn write_samples<'a>(&'a self, samples: &'a [Sample]) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Raw samples of one well in `[from, to)`, oldest first, at most `limit`.
     fn read_telemetry<'a>(&'a self, query: &'a TelemetryQuery) -> BoxFuture<'a, Result<Vec<Sample>, StoreError>>;
+
+    /// One well's roll-ups at `query.resolution`: the buckets that start in `[from, to)`, oldest
+    /// first, at most `limit`, with the wanted parameters that had values in each. A bucket
+    /// where none of them had a value is not returned.
+    fn read_rollups<'a>(&'a self, query: &'a RollupQuery) -> BoxFuture<'a, Result<Vec<RollupPoint>, StoreError>>;
 
     /// How many samples are stored, for one well or for all.
     fn count_samples<'a>(&'a self, well_id: Option<&'a WellId>) -> BoxFuture<'a, Result<u64, StoreError>>;

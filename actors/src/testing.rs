@@ -4,6 +4,7 @@
 
 mod memory_store;
 mod records;
+mod rollups;
 
 use std::future::pending;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +16,7 @@ use crate::device::{Connector, DeviceError, Endpoint, Field, FunctionCode, Link,
 use crate::domain::{Parameter, Values};
 
 pub use memory_store::MemoryStore;
+pub use rollups::rollups_of;
 
 /// What the fake device does, switchable while wells poll it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use wellvisor_actors::device::Profile;
 use wellvisor_actors::domain::{WellData, WellId};
 
-use super::sections::{Config, LogFormat, WellGroup};
+use super::sections::{Config, LogFormat, RetentionConfig, WellGroup};
 use super::well::{check_poll, resolve_thresholds, PollOverrides, WellDefinition, WellFactory};
 
 /// A configuration that cannot be used: the file, the key and the problem.
@@ -113,6 +113,8 @@ fn validate(config: &Config) -> Result<(), Problem> {
     if storage.batch_max_age.is_zero() || storage.retry_delay.is_zero() {
         return Err(("storage.batch_max_age", "batch_max_age and retry_delay must be above zero".into()));
     }
+    storage.check_backlog()?;
+    check_retention(&config.retention)?;
     check_poll(&config.polling.settings()).map_err(|(key, problem)| (polling_key(key), problem))?;
     let supervision = &config.supervision;
     if supervision.max_failures == 0 || supervision.window.is_zero() {
@@ -142,6 +144,31 @@ fn validate(config: &Config) -> Result<(), Problem> {
     }
     tracing_subscriber::EnvFilter::try_new(&config.logging.level)
         .map_err(|e| ("logging.level", format!("{:?}: {e}", config.logging.level)))?;
+    Ok(())
+}
+
+/// Roll-ups summarise raw days, so each is kept (0: forever) at least as long as they are.
+fn check_retention(retention: &RetentionConfig) -> Result<(), Problem> {
+    if retention.raw_days == 0 {
+        return Err(("retention.raw_days", "must be at least 1: today's telemetry is never archived".into()));
+    }
+    for (key, days) in
+        [("retention.rollup_1m_days", retention.rollup_1m_days), ("retention.rollup_1h_days", retention.rollup_1h_days)]
+    {
+        if days != 0 && days < retention.raw_days {
+            let raw = retention.raw_days;
+            return Err((
+                key,
+                format!("{days} is shorter than retention.raw_days ({raw}); use 0 to keep roll-ups forever"),
+            ));
+        }
+    }
+    if retention.archive_dir.as_os_str().is_empty() {
+        return Err(("retention.archive_dir", "must name a directory".into()));
+    }
+    if retention.interval < std::time::Duration::from_secs(60) {
+        return Err(("retention.interval", "must be at least 1m".into()));
+    }
     Ok(())
 }
 

@@ -77,6 +77,25 @@ fn bad_values_name_the_key() {
 }
 
 #[test]
+fn retention_defaults_and_mistakes_are_named() {
+    let retention = load_text(ONE_WELL).unwrap().config.retention;
+    assert_eq!((retention.raw_days, retention.rollup_1m_days, retention.rollup_1h_days), (30, 400, 0));
+    assert_eq!(retention.archive_dir, Path::new("data/archive"));
+    let cases = [
+        ("[retention]\nraw_days = 0\n", "retention.raw_days", "at least 1"),
+        ("[retention]\nraw_days = 40\nrollup_1m_days = 10\n", "retention.rollup_1m_days", "shorter than"),
+        ("[retention]\nrollup_1h_days = 7\n", "retention.rollup_1h_days", "0 to keep roll-ups forever"),
+        ("[retention]\narchive_dir = \"\"\n", "retention.archive_dir", "must name a directory"),
+        ("[retention]\ninterval = \"10s\"\n", "retention.interval", "at least 1m"),
+    ];
+    for (text, key, problem) in cases {
+        let error = load_text(text).unwrap_err();
+        assert_eq!(error.key, key, "{text}: {error}");
+        assert!(error.problem.contains(problem), "{text}: {error}");
+    }
+}
+
+#[test]
 fn well_mistakes_name_the_well_and_field() {
     let unknown_profile = ONE_WELL.replace("esp-default", "nope");
     let error = load_text(&unknown_profile).unwrap_err();
@@ -326,4 +345,40 @@ fn a_profile_with_a_bad_threshold_names_its_file_and_key() {
         assert_eq!(error.key, key, "{error}");
         assert!(error.problem.contains(problem), "{error}");
     }
+}
+
+#[test]
+fn store_and_forward_keys_load_and_their_mistakes_are_named() {
+    let text = format!(
+        "[storage]\nmemory_buffer = 5000\nspool_dir = \"/var/spool/wv\"\nspool_max_bytes = \"256MiB\"\n{ONE_WELL}"
+    );
+    let storage = load_text(&text).expect("loads").config.storage;
+    let backlog = storage.backlog();
+    assert_eq!(backlog.memory_buffer, 5_000);
+    let spool = backlog.spool.expect("a spool is configured");
+    assert_eq!((spool.dir, spool.max_bytes), (std::path::PathBuf::from("/var/spool/wv"), 256 << 20));
+    for (line, key) in [
+        ("memory_buffer = 10", "storage.memory_buffer"),
+        ("spool_dir = \"\"", "storage.spool_dir"),
+        ("spool_max_bytes = \"1KiB\"", "storage.spool_max_bytes"),
+    ] {
+        let error = load_text(&format!("[storage]\n{line}\n{ONE_WELL}")).expect_err(line);
+        assert_eq!(error.key, key, "{line}: {error}");
+    }
+    let error = load_text(&format!("[storage]\nspool_max_bytes = \"1GB\"\n{ONE_WELL}")).expect_err("unit");
+    assert!(error.problem.contains("GiB"), "{error}");
+}
+
+#[test]
+fn an_unset_spool_dir_sits_beside_the_sqlite_file_or_under_data() {
+    let spool_of = |storage: &str| {
+        load_text(&format!("[storage]\n{storage}\n{ONE_WELL}")).expect("loads").config.storage.spool_dir()
+    };
+    assert_eq!(spool_of("url = \"sqlite:///srv/wv/history.db\""), std::path::PathBuf::from("/srv/wv/spool"));
+    assert_eq!(spool_of("url = \"sqlite://data/wellvisor.db\""), std::path::PathBuf::from("data/spool"));
+    assert_eq!(spool_of("url = \"sqlite::memory:\""), std::path::PathBuf::from("data/spool"));
+    assert_eq!(
+        spool_of("url = \"sqlite:///x.db\"\nspool_dir = \"/var/spool/wv\""),
+        std::path::PathBuf::from("/var/spool/wv")
+    );
 }

@@ -4,6 +4,7 @@
 //! `load` is the only way in: it parses, applies the environment, loads and validates the
 //! device profiles and expands well groups, and names the file, key and problem on failure.
 
+pub mod bytesize;
 pub mod duration;
 mod load;
 mod sections;
@@ -11,7 +12,7 @@ pub mod well;
 
 pub use load::{load, load_profiles, ConfigError, LoadedConfig};
 pub use sections::{
-    Config, HttpConfig, LogFormat, LoggingConfig, ModbusConfig, PollingConfig, ProfilesConfig, SimulatorConfig,
-    StorageConfig, SupervisionConfig, WellGroup,
+    Config, HttpConfig, LogFormat, LoggingConfig, ModbusConfig, PollingConfig, ProfilesConfig, RetentionConfig,
+    SimulatorConfig, StorageConfig, SupervisionConfig, WellGroup,
 };
 pub use well::{PollOverrides, WellDefinition, WellDefinitionError, WellFactory};

@@ -2,17 +2,18 @@
 //! `config/example.toml`; unknown keys are rejected.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 use wellvisor_actors::diagnostics::thresholds::ThresholdOverrides;
 use wellvisor_actors::domain::WellDataOverrides;
+use wellvisor_actors::recorder::{BacklogSettings, SpoolSettings, DEFAULT_MEMORY_BUFFER};
 use wellvisor_actors::supervisor::RestartPolicy;
 use wellvisor_actors::well::PollSettings;
 
-use super::duration;
 use super::well::WellDefinition;
+use super::{bytesize, duration};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +22,8 @@ pub struct Config {
     pub http: HttpConfig,
     #[serde(default)]
     pub storage: StorageConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
     #[serde(default)]
     pub polling: PollingConfig,
     #[serde(default)]
@@ -90,7 +93,63 @@ pub struct StorageConfig {
     /// Wait before retrying a failed write.
     #[serde(default = "default_retry_delay", with = "duration")]
     pub retry_delay: Duration,
+    /// Samples (and, apart, records) held in memory while the store is unavailable, before
+    /// the recorder spills to the disk spool.
+    #[serde(default = "default_memory_buffer")]
+    pub memory_buffer: usize,
+    /// The disk spool's directory (relative paths are relative to the working directory);
+    /// what it holds after a crash or a stop with the store down replays at the next start.
+    /// Unset: `spool/` beside a SQLite database file, else `data/spool`.
+    #[serde(default)]
+    pub spool_dir: Option<PathBuf>,
+    /// The most the spool may hold on disk (`"1GiB"`, `"512MiB"`); past it new data is
+    /// refused, counted and alarmed (`@system:spool_full`).
+    #[serde(default = "default_spool_max_bytes", with = "bytesize")]
+    pub spool_max_bytes: u64,
 }
+
+impl StorageConfig {
+    /// The spool directory in force: the configured one, or `spool/` beside a SQLite database
+    /// file (so two services on two databases never share a spool), or `data/spool`.
+    pub fn spool_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.spool_dir {
+            return dir.clone();
+        }
+        let sqlite_file = self.url.strip_prefix("sqlite://").or_else(|| self.url.strip_prefix("sqlite:"));
+        match sqlite_file.filter(|path| !path.starts_with(':')).map(Path::new).and_then(Path::parent) {
+            Some(parent) => parent.join("spool"),
+            None => PathBuf::from("data/spool"),
+        }
+    }
+
+    /// The recorder's store-and-forward settings.
+    pub fn backlog(&self) -> BacklogSettings {
+        let spool =
+            SpoolSettings { dir: self.spool_dir(), max_bytes: self.spool_max_bytes, segment_bytes: SEGMENT_BYTES };
+        BacklogSettings { memory_buffer: self.memory_buffer, spool: Some(spool) }
+    }
+
+    /// The store-and-forward keys: a memory buffer of at least a batch, a named spool
+    /// directory, and a spool with room for a few segments' worth of frames.
+    pub(super) fn check_backlog(&self) -> Result<(), (&'static str, String)> {
+        if self.memory_buffer < self.batch_size {
+            return Err(("storage.memory_buffer", format!("{} is below storage.batch_size", self.memory_buffer)));
+        }
+        if self.spool_dir.as_ref().is_some_and(|dir| dir.as_os_str().is_empty()) {
+            return Err(("storage.spool_dir", "must name a directory".into()));
+        }
+        if self.spool_max_bytes < MIN_SPOOL_BYTES {
+            let bytes = self.spool_max_bytes;
+            return Err(("storage.spool_max_bytes", format!("{bytes} bytes is below the minimum of 1MiB")));
+        }
+        Ok(())
+    }
+}
+
+/// Spool segment files roll over past this size; replayed ones are deleted whole.
+const SEGMENT_BYTES: u64 = 64 << 20;
+/// The smallest spool worth having.
+const MIN_SPOOL_BYTES: u64 = 1 << 20;
 
 impl Default for StorageConfig {
     fn default() -> Self {
@@ -100,6 +159,9 @@ impl Default for StorageConfig {
             batch_max_age: default_batch_max_age(),
             queue_capacity: default_queue_capacity(),
             retry_delay: default_retry_delay(),
+            memory_buffer: default_memory_buffer(),
+            spool_dir: None,
+            spool_max_bytes: default_spool_max_bytes(),
         }
     }
 }
@@ -118,6 +180,59 @@ fn default_queue_capacity() -> usize {
 }
 fn default_retry_delay() -> Duration {
     Duration::from_secs(1)
+}
+fn default_memory_buffer() -> usize {
+    DEFAULT_MEMORY_BUFFER
+}
+fn default_spool_max_bytes() -> u64 {
+    1 << 30
+}
+
+/// How long telemetry is kept, and where raw days go before they are deleted (architecture §6).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Whole UTC days of raw telemetry kept in the store; older days are archived, verified,
+    /// then deleted.
+    #[serde(default = "default_raw_days")]
+    pub raw_days: u32,
+    /// Days of 1-minute roll-ups kept; 0 keeps them forever.
+    #[serde(default = "default_rollup_1m_days")]
+    pub rollup_1m_days: u32,
+    /// Days of 1-hour roll-ups kept; 0 (the default) keeps them forever.
+    #[serde(default)]
+    pub rollup_1h_days: u32,
+    /// Where archived raw days go (relative paths are relative to the working directory).
+    #[serde(default = "default_archive_dir")]
+    pub archive_dir: PathBuf,
+    /// How often the running service archives and prunes (also once at start).
+    #[serde(default = "default_retention_interval", with = "duration")]
+    pub interval: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            raw_days: default_raw_days(),
+            rollup_1m_days: default_rollup_1m_days(),
+            rollup_1h_days: 0,
+            archive_dir: default_archive_dir(),
+            interval: default_retention_interval(),
+        }
+    }
+}
+
+fn default_raw_days() -> u32 {
+    30
+}
+fn default_rollup_1m_days() -> u32 {
+    400
+}
+fn default_archive_dir() -> PathBuf {
+    PathBuf::from("data/archive")
+}
+fn default_retention_interval() -> Duration {
+    Duration::from_secs(3_600)
 }
 
 /// Poll defaults for every well; a well's `poll` table overrides any of them.

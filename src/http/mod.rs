@@ -17,6 +17,7 @@
 //! - `health`, `fleet`, `wells`, `operations`, `telemetry`, `diagnostics`, `alarms`,
 //!   `alarm_actions`, `audit`: the handlers, by resource (`audit` also records actions).
 //! - `views`: the JSON shapes of wells; `range`: the `from`/`to`/`limit` of history reads;
+//!   `resolution`: raw or roll-up telemetry, and how `auto` chooses;
 //!   `ask`: deadlines on actor and store calls.
 
 mod alarm_actions;
@@ -31,6 +32,7 @@ mod health;
 pub mod layers;
 mod operations;
 mod range;
+mod resolution;
 pub mod state;
 mod telemetry;
 mod views;

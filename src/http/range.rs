@@ -69,6 +69,17 @@ impl Range {
         entries.truncate(self.limit);
         (entries, truncated)
     }
+
+    /// Cuts entries read with [`Range::probe`] to the limit; when some were cut, the time of
+    /// the first one left out (by `at`), from which a client asks for the rest.
+    pub fn cut_with_next<T>(
+        &self,
+        entries: Vec<T>,
+        at: impl Fn(&T) -> DateTime<Utc>,
+    ) -> (Vec<T>, Option<DateTime<Utc>>) {
+        let next = entries.get(self.limit).map(at);
+        (self.cut(entries).0, next)
+    }
 }
 
 /// An RFC 3339 timestamp in any offset, returned in UTC. A `+` offset that arrived unencoded
@@ -132,5 +143,8 @@ mod tests {
         let range = Range { from: noon(), to: noon(), limit: 2 };
         assert_eq!(range.cut(vec![1, 2, 3]), (vec![1, 2], true));
         assert_eq!(range.cut(vec![1, 2]), (vec![1, 2], false));
+        let at = |minute: &u32| noon() + TimeDelta::minutes(i64::from(*minute));
+        assert_eq!(range.cut_with_next(vec![1, 2, 3], at), (vec![1, 2], Some(at(&3))));
+        assert_eq!(range.cut_with_next(vec![1, 2], at), (vec![1, 2], None));
     }
 }

@@ -8,8 +8,12 @@
 //! - [`SqliteStore`]: the embedded default, a single SQLite file; nothing to install.
 //! - [`PostgresStore`]: the production historian: day-partitioned telemetry, batch ingest;
 //!   [`PostgresOptions`] sizes its pool and bounds its statements.
+//! - [`open_historian`]: the same, also handing out the backend's [`Retention`] operations.
+//! - [`retention`]: the days of raw telemetry the archive exports, drops and restores.
 //! - [`StoreOpenError`]: why a store could not be opened, naming the path or URL at fault.
 //! - `names`: how diagnostic enums and sources are spelled in storage columns (any backend).
+//! - `rollup`: 1-minute and 1-hour roll-ups summarised per batch, held in memory by either
+//!   backend and flushed in bulk ([`HeldRollups`]); recounted at open after a crash.
 //! - `suite` (tests only): the behaviour every backend must show, run against each backend.
 //! - [`throwaway`]: a PostgreSQL server the tests start themselves; a fresh database per caller.
 //!
@@ -19,18 +23,27 @@
 mod error;
 mod names;
 mod postgres;
+pub mod retention;
+pub(crate) mod rollup;
 mod sqlite;
 #[cfg(test)]
-mod suite;
+pub(crate) mod suite;
 pub mod throwaway;
 
 use std::sync::Arc;
 
+use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::domain::Parameter;
-use wellvisor_actors::store::Store;
+use wellvisor_actors::store::{Store, StoreError};
 
 pub use error::StoreOpenError;
+
+/// A statement slower than this is logged as a warning (with its text); quicker ones only at
+/// trace level. A roll-up flush of 20,000 rows takes about a second on a busy machine, which is
+/// normal; ten seconds is a database in trouble.
+const SLOW_STATEMENT: std::time::Duration = std::time::Duration::from_secs(10);
 pub use postgres::{PostgresOptions, PostgresStore};
+pub use retention::Retention;
 pub use sqlite::SqliteStore;
 
 /// Opens the store named by `url`, creating and migrating it as needed.
@@ -47,13 +60,75 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreOpenError> {
     match scheme(url) {
         Some("sqlite") => Ok(Arc::new(SqliteStore::open(url).await?)),
         Some("postgres" | "postgresql") => Ok(Arc::new(PostgresStore::open(url).await?)),
-        // Only the scheme is echoed: the rest of a URL may carry credentials.
-        Some(other) => Err(StoreOpenError::Unsupported {
-            reason: format!("unknown store url scheme {other:?}; expected sqlite: or postgres://"),
-        }),
-        None => Err(StoreOpenError::Unsupported {
-            reason: "the store url has no scheme; expected sqlite:path/to/file.db or postgres://...".to_owned(),
-        }),
+        other => Err(unsupported(other)),
+    }
+}
+
+/// Why a URL names no backend. Only the scheme is echoed: the rest may carry credentials.
+fn unsupported(scheme: Option<&str>) -> StoreOpenError {
+    let reason = match scheme {
+        Some(other) => format!("unknown store url scheme {other:?}; expected sqlite: or postgres://"),
+        None => "the store url has no scheme; expected sqlite:path/to/file.db or postgres://...".to_owned(),
+    };
+    StoreOpenError::Unsupported { reason }
+}
+
+/// One historian seen three ways: as the `Store` the service writes and reads, as the
+/// [`Retention`] operations only the archive uses, and as the roll-ups it holds in memory.
+#[derive(Clone)]
+pub struct Historian {
+    pub store: Arc<dyn Store>,
+    pub retention: Arc<dyn Retention>,
+    pub(crate) rollups: Arc<dyn HeldRollups>,
+}
+
+/// A backend's write-behind roll-ups (`rollup::write_behind`): what its recent batches brought
+/// to the roll-ups, held in memory until a flush. Reads count them already; a crash loses
+/// nothing (the next open recounts from raw rows), but a graceful stop flushes them so the
+/// next open has nothing to recount.
+pub(crate) trait HeldRollups: Send + Sync + 'static {
+    /// Merges every held row into the roll-up tables now, in one transaction.
+    fn flush_rollups(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// The bookkeeping itself, for tests to observe and tune.
+    #[cfg(test)]
+    fn write_behind(&self) -> &rollup::write_behind::WriteBehind;
+}
+
+/// Opens the store named by `url` as [`open`] does, keeping its retention operations too.
+pub async fn open_historian(url: &str) -> Result<Historian, StoreOpenError> {
+    match scheme(url) {
+        Some("sqlite") => Ok(Historian::from(Arc::new(SqliteStore::open(url).await?))),
+        Some("postgres" | "postgresql") => Ok(Historian::from(Arc::new(PostgresStore::open(url).await?))),
+        other => Err(unsupported(other)),
+    }
+}
+
+impl<S: Store + Retention + HeldRollups> From<Arc<S>> for Historian {
+    fn from(backend: Arc<S>) -> Historian {
+        Historian { store: backend.clone(), retention: backend.clone(), rollups: backend }
+    }
+}
+
+impl HeldRollups for SqliteStore {
+    fn flush_rollups(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(SqliteStore::flush_rollups(self))
+    }
+
+    #[cfg(test)]
+    fn write_behind(&self) -> &rollup::write_behind::WriteBehind {
+        self.write_behind()
+    }
+}
+
+impl HeldRollups for PostgresStore {
+    fn flush_rollups(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(PostgresStore::flush_rollups(self))
+    }
+
+    #[cfg(test)]
+    fn write_behind(&self) -> &rollup::write_behind::WriteBehind {
+        self.write_behind()
     }
 }
 

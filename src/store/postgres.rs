@@ -8,12 +8,21 @@
 //!
 //! - `options.rs`: pool size and statement timeout from the URL's query; URL redaction.
 //! - `partitions.rs`: the day partitions of `telemetry`, created ahead of the rows.
-//! - `telemetry.rs`: the wide telemetry row and its `UNNEST` batch insert (migration 0001).
+//! - `telemetry.rs`: the wide telemetry row and its binary `COPY` batch write (migration 0001).
+//! - `once.rs`: a batch is stored at most once, even when its commit's answer was lost.
+//! - `rollups.rs`: the 1-minute and 1-hour roll-ups, held in memory and flushed (migrations
+//!   0003, 0004).
+//! - `recovery.rs`: at open, the roll-ups of raw rows a crash left unflushed, recounted.
+//! - `retention.rs`: days of raw telemetry exported, dropped as partitions, restored.
 //! - `diagnostics.rs`: diagnosis history, alarms, journal, audit and baselines (migration 0002).
 
 mod diagnostics;
+mod once;
 mod options;
 mod partitions;
+mod recovery;
+mod retention;
+mod rollups;
 mod telemetry;
 #[cfg(test)]
 mod tests;
@@ -25,17 +34,21 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::ConnectOptions as _;
 use sqlx::{Connection, PgConnection, Row};
-use tracing::warn;
+use tracing::{info, warn};
 use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use wellvisor_actors::domain::{Sample, WellId};
-use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery};
+use wellvisor_actors::store::{
+    DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery,
+};
 
 use self::options::redact;
 pub use self::options::PostgresOptions;
 use self::partitions::Partitions;
 use super::error::{postgres_is_transient, postgres_reason, postgres_store_error, StoreOpenError};
+use super::rollup::write_behind::WriteBehind;
 
 /// The schema, embedded at build time and applied at every open (already applied = no-op).
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -46,11 +59,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The PostgreSQL backend of `Store`. Clones share the pool.
+/// The PostgreSQL backend of `Store`. Clones share the pool and the held roll-ups.
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     partitions: Arc<Partitions>,
+    rollups: Arc<WriteBehind>,
 }
 
 impl PostgresStore {
@@ -74,6 +88,8 @@ impl PostgresStore {
         let connect = PgConnectOptions::from_str(url)
             .map_err(|error| open_error(error.to_string()))?
             .application_name("wellvisor")
+            .log_statements(log::LevelFilter::Trace)
+            .log_slow_statements(log::LevelFilter::Warn, super::SLOW_STATEMENT)
             .options([("statement_timeout", options.statement_timeout.as_millis().to_string())]);
         let mut conn = connect_once(&connect, &shown).await?;
         let migrated = MIGRATOR.run(&mut conn).await;
@@ -85,7 +101,7 @@ impl PostgresStore {
             .max_connections(options.max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(connect);
-        PostgresStore::with_partitions(pool).await.map_err(|error| {
+        PostgresStore::prepare(pool).await.map_err(|error| {
             let reason = postgres_reason(&error);
             if postgres_is_transient(&error) {
                 StoreOpenError::Unreachable { url: shown.clone(), reason }
@@ -95,29 +111,100 @@ impl PostgresStore {
         })
     }
 
-    /// Loads the known day partitions and creates today's and the days ahead.
-    async fn with_partitions(pool: PgPool) -> sqlx::Result<PostgresStore> {
+    /// Loads the known day partitions and creates today's and the days ahead, then recounts
+    /// the roll-ups a crash left unflushed.
+    async fn prepare(pool: PgPool) -> sqlx::Result<PostgresStore> {
         let partitions = Partitions::load(&pool).await?;
         partitions.ensure(&pool, partitions::ahead(Utc::now().date_naive())).await?;
-        Ok(PostgresStore { pool, partitions: Arc::new(partitions) })
+        let watermark = recovery::recover(&pool).await?;
+        Ok(PostgresStore { pool, partitions: Arc::new(partitions), rollups: Arc::new(WriteBehind::new(watermark)) })
     }
 
-    /// Writes a batch in one transaction, after making sure its days have partitions.
-    async fn insert(&self, samples: &[Sample]) -> Result<(), StoreError> {
+    /// Merges the roll-ups held in memory into the tables now: before retention prunes them,
+    /// and at shutdown after the recorder's last batch.
+    pub(crate) async fn flush_rollups(&self) -> Result<(), StoreError> {
+        verdict("flushing roll-ups", rollups::flush(&self.pool, &self.rollups).await)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn write_behind(&self) -> &WriteBehind {
+        &self.rollups
+    }
+
+    /// Makes sure the stored roll-ups are the ones this store flushed, so adding what it holds
+    /// counts nothing twice: after another process recounted them, flushes first.
+    async fn own_rollups(&self) -> sqlx::Result<()> {
+        let stored = rollups::watermark(&self.pool).await?;
+        if stored == self.rollups.persisted() || !self.rollups.foreign_watermark(stored) {
+            return Ok(());
+        }
+        rollups::flush(&self.pool, &self.rollups).await
+    }
+
+    /// Writes raw samples only, in one transaction, leaving the roll-ups alone: for samples the
+    /// roll-ups already counted when they first arrived (an archived day brought back).
+    pub(crate) async fn write_raw(&self, samples: &[Sample]) -> Result<(), StoreError> {
         if samples.is_empty() {
             return Ok(());
         }
-        let days = partitions::needed(samples, Utc::now().date_naive());
-        let ready = self.partitions.ensure(&self.pool, days).await;
-        ready.map_err(|error| postgres_store_error("creating telemetry partitions", &error))?;
+        self.partitions_for(samples).await?;
         let write = async {
             let mut tx = self.pool.begin().await?;
-            for chunk in samples.chunks(telemetry::ROWS_PER_STATEMENT) {
-                telemetry::insert(chunk).execute(&mut *tx).await?;
-            }
+            insert(&mut tx, samples).await?;
             tx.commit().await
         };
-        write.await.map_err(|error| postgres_store_error("writing telemetry", &error))
+        verdict("writing telemetry", write.await)
+    }
+
+    /// Writes a batch in one transaction, then hands it to the held roll-ups, and flushes them
+    /// when that is due. A failed flush keeps its rows held for the next one and does not fail
+    /// the write: the batch is stored, and retrying it would store it twice.
+    async fn write_counted(&self, samples: &[Sample]) -> Result<(), StoreError> {
+        if samples.is_empty() {
+            return Ok(());
+        }
+        self.partitions_for(samples).await?;
+        let failed = |error: sqlx::Error| postgres_store_error("writing telemetry", &error);
+        let pending = self.rollups.begin_write();
+        let fingerprint = once::fingerprint(samples);
+        let inserted = async {
+            let mut tx = self.pool.begin().await?;
+            insert(&mut tx, samples).await?;
+            // The batch's highest `seq`: the sequence's last value drawn on this connection.
+            let last_seq: i64 = sqlx::query_scalar("SELECT currval('telemetry_seq')").fetch_one(&mut *tx).await?;
+            let stored_before = once::claim(&mut tx, fingerprint, last_seq).await?;
+            Ok((tx, last_seq, stored_before))
+        };
+        let (tx, last_seq) = match inserted.await {
+            Ok((tx, last_seq, None)) => (tx, last_seq),
+            Ok((tx, _, Some(first_last_seq))) => {
+                // An earlier attempt's commit happened though its answer was lost.
+                info!(samples = samples.len(), "this batch is already stored: its copy is rolled back");
+                drop(tx);
+                pending.committed(samples, first_last_seq);
+                return Ok(());
+            }
+            Err(error) => {
+                pending.rolled_back();
+                return Err(failed(error));
+            }
+        };
+        if let Err(error) = tx.commit().await {
+            pending.uncertain();
+            return Err(failed(error));
+        }
+        if pending.committed(samples, last_seq) {
+            if let Err(error) = self.flush_rollups().await {
+                warn!(%error, "flushing roll-ups failed; they stay held for the next flush");
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure the days of `samples` have partitions.
+    async fn partitions_for(&self, samples: &[Sample]) -> Result<(), StoreError> {
+        let days = partitions::needed(samples, Utc::now().date_naive());
+        verdict("creating telemetry partitions", self.partitions.ensure(&self.pool, days).await)
     }
 
     /// Writes records in one transaction, after every backend's validation.
@@ -191,6 +278,14 @@ impl PostgresStore {
     }
 }
 
+/// Inserts `samples` as raw rows on the caller's transaction.
+async fn insert(conn: &mut PgConnection, samples: &[Sample]) -> sqlx::Result<()> {
+    for chunk in samples.chunks(telemetry::ROWS_PER_STATEMENT) {
+        telemetry::insert(chunk).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// One connection, tried once within [`CONNECT_TIMEOUT`]: the clear answer to "is the server
 /// there?", before any pool (whose own connect retries a refused server until it times out).
 async fn connect_once(connect: &PgConnectOptions, shown: &str) -> Result<PgConnection, StoreOpenError> {
@@ -210,7 +305,15 @@ fn verdict<T>(doing: &str, result: sqlx::Result<T>) -> Result<T, StoreError> {
 
 impl Store for PostgresStore {
     fn write_samples<'a>(&'a self, samples: &'a [Sample]) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(self.insert(samples))
+        Box::pin(self.write_counted(samples))
+    }
+
+    fn read_rollups<'a>(&'a self, query: &'a RollupQuery) -> BoxFuture<'a, Result<Vec<RollupPoint>, StoreError>> {
+        Box::pin(async move {
+            verdict("reading roll-ups", self.own_rollups().await)?;
+            let read = self.rollups.read(query, rollups::stored(&self.pool, query));
+            verdict("reading roll-ups", read.await)
+        })
     }
 
     fn read_telemetry<'a>(&'a self, query: &'a TelemetryQuery) -> BoxFuture<'a, Result<Vec<Sample>, StoreError>> {

@@ -8,11 +8,15 @@
 //! ```
 //!
 //! Each case becomes its own `#[tokio::test]` named after the behaviour. Sample cases are
-//! here; record cases (diagnoses, alarms, journal, audit, baselines) in `suite/records.rs`,
-//! which also runs them against the engine's `MemoryStore`, so the recorder and actor tests
-//! that use it see what a real backend would do.
+//! here; record cases (diagnoses, alarms, journal, audit, baselines) in `suite/records.rs`
+//! and roll-up cases in `suite/rollups.rs`, both also run against the engine's `MemoryStore`,
+//! so the recorder, actor and API tests that use it see what a real backend would do. The SQL
+//! backends' write-behind roll-ups have their own cases in `suite/write_behind.rs`, run with
+//! `store_suite!(write_behind $fixture)` on a fixture that returns the backend's own type.
 
 mod records;
+mod rollups;
+mod write_behind;
 
 use std::sync::Arc;
 
@@ -37,6 +41,20 @@ macro_rules! store_suite {
             an_empty_record_batch_is_a_no_op,
         );
     };
+    (write_behind $fixture:path) => {
+        $crate::store::suite::store_suite!($fixture;
+            rollups_stay_exact_when_flushed_between_batches,
+            rollups_flush_by_themselves_at_the_row_cap,
+        );
+    };
+    (rollups $fixture:path) => {
+        $crate::store::suite::store_suite!($fixture;
+            rollups_equal_a_direct_computation_over_the_raw_data,
+            rollups_read_only_the_asked_parameters,
+            rollup_limits_return_the_oldest_buckets_first,
+            rollup_ranges_hold_the_buckets_that_start_in_them,
+        );
+    };
     ($fixture:path) => {
         $crate::store::suite::store_suite!($fixture;
             every_value_round_trips_to_the_millisecond,
@@ -52,6 +70,7 @@ macro_rules! store_suite {
             ping_answers,
         );
         $crate::store::suite::store_suite!(records $fixture);
+        $crate::store::suite::store_suite!(rollups $fixture);
     };
     ($fixture:path; $($case:ident),+ $(,)?) => {
         $(
@@ -66,6 +85,8 @@ macro_rules! store_suite {
 pub(crate) use store_suite;
 
 pub(crate) use records::*;
+pub(crate) use rollups::*;
+pub(crate) use write_behind::*;
 
 pub(crate) fn well(id: &str) -> WellId {
     WellId::new(id).expect("valid well id")

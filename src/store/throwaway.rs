@@ -30,16 +30,18 @@ use std::time::{Duration, Instant};
 use sqlx::{Connection, PgConnection};
 use tokio::sync::OnceCell;
 
+use programs::Programs;
+
+mod programs;
+
 /// The environment variable naming the bin dir that holds `initdb` and `postgres`.
 pub const BIN_DIR_ENV: &str = "WELLVISOR_PG_BIN";
-/// Where Debian's `postgresql-<version>` packages put their server binaries.
-const DEBIAN_ROOT: &str = "/usr/lib/postgresql";
-/// The programs a bin dir must hold to be used.
-const PROGRAMS: [&str; 2] = ["initdb", "postgres"];
 /// The superuser `initdb` creates, and the OS user the server runs as under root.
 const SUPERUSER: &str = "postgres";
 /// How long the server may take to accept connections after it is launched.
 const START_DEADLINE: Duration = Duration::from_secs(30);
+/// The file the watchdog creates in the directory when the server has exited.
+const EXITED_MARKER: &str = "server.exited";
 /// Log lines quoted when the server does not start.
 const LOG_TAIL_LINES: usize = 20;
 
@@ -65,7 +67,7 @@ wait "$server"
 wait
 rm -rf "$dir""#;
 
-static SERVER: OnceCell<Result<Server, ThrowawayError>> = OnceCell::const_new();
+static SERVER: OnceCell<Result<Cluster, ThrowawayError>> = OnceCell::const_new();
 static NEXT_DATABASE: AtomicU32 = AtomicU32::new(1);
 
 /// Why no throwaway database could be had. Every message names what failed and, where the
@@ -107,36 +109,92 @@ impl fmt::Debug for ThrowawayError {
 
 /// Returns `postgres://postgres@127.0.0.1:<port>/wv_<n>`: a new, empty database, no password.
 ///
-/// The first call in a process starts the server (about a second); each call after that costs
-/// one `CREATE DATABASE`. Databases are never dropped: they go with the server.
+/// The first call in a process starts the shared server (about a second); each call after that
+/// costs one `CREATE DATABASE`. Databases are never dropped: they go with the server.
 pub async fn database() -> Result<String, ThrowawayError> {
-    let server = match SERVER.get_or_init(start).await {
-        Ok(server) => server,
-        Err(error) => return Err(error.clone()),
-    };
-    let name = format!("wv_{}", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
-    server.create_database(&name).await?;
-    Ok(server.url(&name))
+    match SERVER.get_or_init(Cluster::start).await {
+        Ok(server) => server.new_database().await,
+        Err(error) => Err(error.clone()),
+    }
 }
 
-/// The running server. Holding it keeps the watchdog's pipe open.
-struct Server {
+/// A throwaway server of one's own, for a test that stops and restarts it (a database outage).
+/// It keeps its data and port across [`Cluster::stop`] and [`Cluster::restart`], and dies with
+/// the process like the shared one.
+pub struct Cluster {
     port: u16,
-    _watchdog: Watchdog,
+    dir: PathBuf,
+    programs: Programs,
+    /// One per launch of the server; each holds its pipe open until the process ends.
+    watchdogs: Vec<Watchdog>,
 }
 
-impl Server {
-    fn url(&self, database: &str) -> String {
+impl Cluster {
+    /// Finds the binaries, runs `initdb`, launches the server and waits until it takes
+    /// connections.
+    pub async fn start() -> Result<Cluster, ThrowawayError> {
+        let programs = Programs::find().await?;
+        let dir = tempfile::Builder::new()
+            .prefix("wellvisor-pg-")
+            .tempdir()
+            .map_err(setup_failed("create a temporary directory"))?;
+        if let Some(user) = programs.user {
+            std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
+                .map_err(setup_failed("hand the temporary directory to the postgres user"))?;
+        }
+        programs.initdb(dir.path()).await?;
+        let port = free_port()?;
+        let watchdog = Watchdog::spawn(dir.path(), programs.server_argv(dir.path(), port))?;
+        // The watchdog removes the directory when the process ends.
+        let dir = dir.keep();
+        wait_until_accepting(&dir, port).await?;
+        Ok(Cluster { port, dir, programs, watchdogs: vec![watchdog] })
+    }
+
+    /// The URL of `database` on this server, as the superuser, no password.
+    pub fn url(&self, database: &str) -> String {
         format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
     }
 
-    async fn create_database(&self, name: &str) -> Result<(), ThrowawayError> {
+    /// Creates a new, empty database and returns its URL.
+    pub async fn new_database(&self) -> Result<String, ThrowawayError> {
+        let name = format!("wv_{}", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
         let failed =
-            |error: sqlx::Error| ThrowawayError::CreateDatabase { name: name.to_owned(), reason: error.to_string() };
+            |error: sqlx::Error| ThrowawayError::CreateDatabase { name: name.clone(), reason: error.to_string() };
         let mut admin = PgConnection::connect(&self.url("postgres")).await.map_err(failed)?;
         // Simple protocol: CREATE DATABASE may not run inside a transaction block.
         sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.map_err(failed)?;
-        admin.close().await.map_err(failed)
+        admin.close().await.map_err(failed)?;
+        Ok(self.url(&name))
+    }
+
+    /// Stops the server (a fast shutdown: sessions are cut, as in an outage) and waits until it
+    /// has exited. Its data stays for [`Cluster::restart`].
+    pub async fn stop(&self) -> Result<(), ThrowawayError> {
+        let pid_file = self.dir.join("data").join("postmaster.pid");
+        let pid = std::fs::read_to_string(&pid_file).map_err(setup_failed("read the server's pid file"))?;
+        let pid = pid.lines().next().unwrap_or_default().trim().to_owned();
+        let status = Command::new("kill").args(["-INT", &pid]).status().map_err(setup_failed("signal the server"))?;
+        if !status.success() {
+            return Err(ThrowawayError::Setup { action: format!("stop server {pid}"), reason: status.to_string() });
+        }
+        let deadline = Instant::now() + START_DEADLINE;
+        while !self.dir.join(EXITED_MARKER).exists() {
+            if Instant::now() >= deadline {
+                let reason = format!("still running after {} s", START_DEADLINE.as_secs());
+                return Err(ThrowawayError::Setup { action: format!("stop server {pid}"), reason });
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
+    /// Starts the stopped server again on the same port with the same data.
+    pub async fn restart(&mut self) -> Result<(), ThrowawayError> {
+        std::fs::remove_file(self.dir.join(EXITED_MARKER)).map_err(setup_failed("clear the exit marker"))?;
+        let watchdog = Watchdog::spawn(&self.dir, self.programs.server_argv(&self.dir, self.port))?;
+        self.watchdogs.push(watchdog);
+        wait_until_accepting(&self.dir, self.port).await
     }
 }
 
@@ -171,25 +229,6 @@ impl Watchdog {
     }
 }
 
-/// Finds the binaries, runs `initdb`, launches the server and waits until it takes connections.
-async fn start() -> Result<Server, ThrowawayError> {
-    let programs = Programs::find().await?;
-    let dir = tempfile::Builder::new()
-        .prefix("wellvisor-pg-")
-        .tempdir()
-        .map_err(setup_failed("create a temporary directory"))?;
-    if let Some(user) = programs.user {
-        std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
-            .map_err(setup_failed("hand the temporary directory to the postgres user"))?;
-    }
-    programs.initdb(dir.path()).await?;
-    let port = free_port()?;
-    let watchdog = Watchdog::spawn(dir.path(), programs.server_argv(dir.path(), port))?;
-    let dir = dir.keep();
-    wait_until_accepting(&dir, port).await?;
-    Ok(Server { port, _watchdog: watchdog })
-}
-
 /// A loopback port nobody listens on right now (the OS picks it).
 fn free_port() -> Result<u16, ThrowawayError> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(setup_failed("find a free loopback port"))?;
@@ -207,7 +246,7 @@ async fn wait_until_accepting(dir: &Path, port: u16) -> Result<(), ThrowawayErro
             let _ = connection.close().await;
             return Ok(());
         }
-        let failure = if dir.join("server.exited").exists() {
+        let failure = if dir.join(EXITED_MARKER).exists() {
             "exited during start-up".to_owned()
         } else if Instant::now() >= deadline {
             format!("did not accept connections within {} s", START_DEADLINE.as_secs())
@@ -218,123 +257,6 @@ async fn wait_until_accepting(dir: &Path, port: u16) -> Result<(), ThrowawayErro
         let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
         return Err(ThrowawayError::Start { failure, log_tail: tail(&log, LOG_TAIL_LINES) });
     }
-}
-
-/// How to run the server programs: from which bin dir, and as which user.
-struct Programs {
-    bin: PathBuf,
-    /// The `postgres` user, when this process is root; `None` runs the programs as ourselves.
-    user: Option<ServerUser>,
-}
-
-#[derive(Clone, Copy)]
-struct ServerUser {
-    uid: u32,
-    gid: u32,
-}
-
-impl Programs {
-    async fn find() -> Result<Programs, ThrowawayError> {
-        let bin = find_bin_dir(std::env::var_os(BIN_DIR_ENV).map(PathBuf::from), Path::new(DEBIAN_ROOT))?;
-        if id(&["-u"]).await != Some(0) {
-            return Ok(Programs { bin, user: None });
-        }
-        match (id(&["-u", SUPERUSER]).await, id(&["-g", SUPERUSER]).await) {
-            (Some(uid), Some(gid)) => Ok(Programs { bin, user: Some(ServerUser { uid, gid }) }),
-            _ => Err(ThrowawayError::NoServerUser),
-        }
-    }
-
-    /// The argv that runs `program` from the bin dir, as the server user when there is one.
-    fn argv(&self, program: &str) -> Vec<OsString> {
-        let mut argv: Vec<OsString> = Vec::new();
-        if let Some(user) = self.user {
-            argv.push("setpriv".into());
-            argv.push(format!("--reuid={}", user.uid).into());
-            argv.push(format!("--regid={}", user.gid).into());
-            argv.extend(["--clear-groups".into(), "--".into()]);
-        }
-        argv.push(self.bin.join(program).into());
-        argv
-    }
-
-    /// Creates the cluster in `dir/data`, fast and unsafe: trust auth, no fsync.
-    async fn initdb(&self, dir: &Path) -> Result<(), ThrowawayError> {
-        let argv = self.argv("initdb");
-        let output = tokio::process::Command::new(&argv[0])
-            .args(&argv[1..])
-            .arg("-D")
-            .arg(dir.join("data"))
-            .args(["--auth=trust", "--no-sync", "-U", SUPERUSER, "-E", "UTF8", "--locale=C"])
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .map_err(setup_failed(&format!("run {}", self.bin.join("initdb").display())))?;
-        if output.status.success() {
-            return Ok(());
-        }
-        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-        Err(ThrowawayError::Initdb { status: output.status.to_string(), stderr })
-    }
-
-    /// The server on 127.0.0.1:`port` with its socket in `dir`, durability off.
-    fn server_argv(&self, dir: &Path, port: u16) -> Vec<OsString> {
-        let mut argv = self.argv("postgres");
-        argv.extend(["-D".into(), dir.join("data").into(), "-k".into(), dir.into()]);
-        argv.extend(["-p".into(), port.to_string().into()]);
-        for setting in [
-            "listen_addresses=127.0.0.1",
-            "fsync=off",
-            "synchronous_commit=off",
-            "full_page_writes=off",
-            // Parallel tests each hold a pool; the default 100 runs out.
-            "max_connections=300",
-        ] {
-            argv.extend(["-c".into(), setting.into()]);
-        }
-        argv
-    }
-}
-
-/// `id ARGS` as a number, or `None` when it fails (an unknown user).
-async fn id(args: &[&str]) -> Option<u32> {
-    let output = tokio::process::Command::new("id").args(args).stderr(Stdio::null()).output().await.ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
-}
-
-/// The bin dir to use: `overridden` when given (no fallback, so a typo is not hidden), else the
-/// newest version under `debian_root` that has the server programs.
-fn find_bin_dir(overridden: Option<PathBuf>, debian_root: &Path) -> Result<PathBuf, ThrowawayError> {
-    if let Some(bin) = overridden {
-        if has_programs(&bin) {
-            return Ok(bin);
-        }
-        return Err(ThrowawayError::BinariesMissing {
-            looked_in: format!("{}, named by {BIN_DIR_ENV}", bin.display()),
-        });
-    }
-    let versions = std::fs::read_dir(debian_root).into_iter().flatten().flatten();
-    let usable = versions
-        .filter_map(|entry| entry.file_name().into_string().ok())
-        .filter(|version| has_programs(&debian_root.join(version).join("bin")));
-    match newest(usable) {
-        Some(version) => Ok(debian_root.join(version).join("bin")),
-        None => Err(ThrowawayError::BinariesMissing { looked_in: format!("{}/*/bin", debian_root.display()) }),
-    }
-}
-
-fn has_programs(bin: &Path) -> bool {
-    PROGRAMS.iter().all(|program| bin.join(program).is_file())
-}
-
-/// The highest of Debian's version directory names ("9.6" < "15" < "17"); others are skipped.
-fn newest(versions: impl Iterator<Item = String>) -> Option<String> {
-    let numeric = |version: &String| version.split('.').map(str::parse::<u32>).collect::<Result<Vec<_>, _>>().ok();
-    versions.filter_map(|version| Some((numeric(&version)?, version))).max().map(|(_, version)| version)
 }
 
 /// The last `lines` lines of `text`.
@@ -386,39 +308,22 @@ mod tests {
         assert_eq!(public_tables(&mut other).await, 0);
     }
 
-    #[test]
-    fn the_newest_numeric_version_wins() {
-        let versions = ["9.6", "15", "13", "notes", "10.1"].map(String::from);
-        assert_eq!(newest(versions.into_iter()), Some("15".to_owned()));
-        assert_eq!(newest(std::iter::empty()), None);
-    }
-
-    #[test]
-    fn the_newest_version_with_the_server_programs_is_chosen() {
-        let root = tempfile::tempdir().expect("tempdir");
-        for (version, programs) in [("13", &PROGRAMS[..]), ("15", &PROGRAMS[..]), ("16", &["initdb"][..])] {
-            let bin = root.path().join(version).join("bin");
-            std::fs::create_dir_all(&bin).expect("bin dir");
-            for program in programs {
-                std::fs::write(bin.join(program), "").expect("program");
-            }
-        }
-        assert_eq!(find_bin_dir(None, root.path()).expect("found"), root.path().join("15/bin"));
-        let overridden = root.path().join("13/bin");
-        assert_eq!(find_bin_dir(Some(overridden.clone()), root.path()).expect("found"), overridden);
-    }
-
-    #[test]
-    fn missing_binaries_fail_loudly_with_the_fix() {
-        let empty = tempfile::tempdir().expect("tempdir");
-        for overridden in [None, Some(empty.path().join("bin"))] {
-            let message = find_bin_dir(overridden, empty.path()).expect_err("nothing to find").to_string();
-            assert!(
-                message.starts_with("PostgreSQL server binaries not found: install the postgresql package"),
-                "{message}"
-            );
-            assert!(message.contains("WELLVISOR_PG_BIN"), "{message}");
-        }
+    #[tokio::test]
+    async fn a_cluster_of_ones_own_stops_and_restarts_with_its_data_and_port() {
+        let mut cluster = Cluster::start().await.expect("cluster");
+        let url = cluster.new_database().await.expect("database");
+        let mut connection = connect(&url).await;
+        sqlx::raw_sql("CREATE TABLE kept (id integer); INSERT INTO kept VALUES (7)")
+            .execute(&mut connection)
+            .await
+            .expect("write");
+        drop(connection);
+        cluster.stop().await.expect("stop");
+        assert!(PgConnection::connect(&url).await.is_err(), "a stopped server answered");
+        cluster.restart().await.expect("restart");
+        let mut connection = connect(&url).await;
+        let kept: i32 = sqlx::query_scalar("SELECT id FROM kept").fetch_one(&mut connection).await.expect("read");
+        assert_eq!(kept, 7);
     }
 
     #[test]

@@ -28,7 +28,9 @@ use wellvisor_actors::diagnostics::{
 use wellvisor_actors::domain::{Sample, WellId};
 use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetView, WellSnapshot};
 use wellvisor_actors::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderMsg, DEFAULT_RECORD_CAPACITY};
-use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery};
+use wellvisor_actors::store::{
+    DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery,
+};
 use wellvisor_actors::supervisor::{RestartPolicy, SupervisorArgs, SupervisorMsg, WellSupervisor};
 use wellvisor_actors::well::{PollSettings, WellContext};
 
@@ -104,6 +106,17 @@ impl Store for MemoryStore {
                 std::future::pending::<()>().await;
             }
             Ok(self.query(query))
+        })
+    }
+
+    /// The engine's reference roll-ups, computed from the samples on every read.
+    fn read_rollups<'a>(&'a self, query: &'a RollupQuery) -> BoxFuture<'a, Result<Vec<RollupPoint>, StoreError>> {
+        Box::pin(async move {
+            if self.reads_hang.load(Ordering::SeqCst) {
+                std::future::pending::<()>().await;
+            }
+            let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
+            Ok(wellvisor_actors::testing::rollups_of(samples.iter(), query))
         })
     }
 

@@ -97,8 +97,14 @@ pub struct ChildProcess(pub Child);
 
 impl ChildProcess {
     pub fn spawn(args: &[&str]) -> ChildProcess {
+        ChildProcess::spawn_with_env(args, &[])
+    }
+
+    /// As [`ChildProcess::spawn`], with extra environment variables.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> ChildProcess {
         let child = Command::new(BIN)
             .args(args)
+            .envs(env.iter().copied())
             .env("WELLVISOR_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

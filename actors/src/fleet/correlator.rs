@@ -44,6 +44,10 @@ pub struct Correlator {
 
 /// The system alarm for data the historian had to drop.
 const RECORDER_OVERFLOW: &str = "recorder_overflow";
+/// The system alarm for a store the recorder cannot write (past a short grace).
+const STORE_UNAVAILABLE: &str = "store_unavailable";
+/// The system alarm for a recorder backlog (memory and disk spool) refusing data.
+const SPOOL_FULL: &str = "spool_full";
 
 impl Correlator {
     pub fn new(alarms: AlarmBook, recorder: Option<RecorderIntake>) -> Self {
@@ -88,6 +92,7 @@ impl Correlator {
             self.judge_feeder(&feeder, &verdict, now);
         }
         self.judge_overflow(now);
+        self.judge_store(now);
         let changes = self.alarms.tick(now);
         self.submit_changes(changes);
     }
@@ -103,6 +108,24 @@ impl Correlator {
         let config = AlarmConfig { off_delay: Duration::from_secs(300), ..AlarmConfig::new(Priority::High) };
         let message = "The historian's queue overflowed and data was dropped (counted): check the store's health";
         let evaluation = Evaluation::condition(RECORDER_OVERFLOW, config, growing, message);
+        let changes = self.alarms.evaluate(&Source::System, evaluation, now);
+        self.submit_changes(changes);
+    }
+
+    /// `store_unavailable` while the recorder's writes keep failing (it clears once they
+    /// succeed; the backlog's drain shows in readiness), and `spool_full` while its backlog
+    /// refuses data (it clears after a minute without refusals; the refusals stay counted).
+    fn judge_store(&mut self, now: DateTime<Utc>) {
+        let Some(recorder) = &self.recorder else { return };
+        let (unavailable, full) = (recorder.store_unavailable(), recorder.spool_full());
+        let message = "The historian cannot write to the store: data is held in memory and the disk spool, and replays when the store returns";
+        let evaluation =
+            Evaluation::condition(STORE_UNAVAILABLE, AlarmConfig::new(Priority::High), unavailable, message);
+        let changes = self.alarms.evaluate(&Source::System, evaluation, now);
+        self.submit_changes(changes);
+        let config = AlarmConfig { off_delay: Duration::from_secs(60), ..AlarmConfig::new(Priority::High) };
+        let message = "The historian's disk spool is full: new data is refused (counted) until the store drains it";
+        let evaluation = Evaluation::condition(SPOOL_FULL, config, full, message);
         let changes = self.alarms.evaluate(&Source::System, evaluation, now);
         self.submit_changes(changes);
     }

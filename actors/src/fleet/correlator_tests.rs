@@ -114,3 +114,45 @@ fn data_the_recorder_drops_is_an_alarm_that_clears_once_drops_stop() {
     correlator.tick(at(4 + 300));
     assert_eq!(book.get(&overflow).map(|a| a.state), Some(AlarmState::RtnUnacknowledged), "{:?}", book.get(&overflow));
 }
+
+#[tokio::test(start_paused = true)]
+async fn store_unavailable_and_spool_full_alarms_rise_with_an_outage_and_clear_after_it() {
+    use crate::domain::Sample;
+    use crate::recorder::{recorder_queue_with, BacklogSettings, FlushPolicy, RecorderActor};
+    use crate::testing::MemoryStore;
+    use ractor::Actor;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let store = MemoryStore::default();
+    store.set_failing(true);
+    let policy =
+        FlushPolicy { batch_size: 5, max_age: Duration::from_secs(1), retry_delay: Duration::from_millis(200) };
+    let settings = BacklogSettings { memory_buffer: 5, spool: None };
+    let (intake, args) =
+        recorder_queue_with(Arc::new(store.clone()), 100, 100, policy, &settings).expect("no spool to open");
+    let (recorder, _) = Actor::spawn(None, RecorderActor, args).await.expect("recorder starts");
+    let book = AlarmBook::new(at(0));
+    let mut correlator = Correlator::new(book.clone(), Some(intake.clone()));
+    let unavailable = AlarmId::new(&Source::System, STORE_UNAVAILABLE);
+    let full = AlarmId::new(&Source::System, SPOOL_FULL);
+    correlator.tick(at(1));
+    assert_eq!(book.get(&unavailable).map(|a| a.state), Some(AlarmState::Normal));
+    for n in 0..20 {
+        intake.submit(Sample::new(well(1), at(n)), Duration::ZERO).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    correlator.tick(at(2));
+    assert_eq!(book.get(&unavailable).map(|a| a.state), Some(AlarmState::Unacknowledged));
+    assert_eq!(book.get(&full).map(|a| a.state), Some(AlarmState::Unacknowledged));
+    assert_eq!(book.get(&full).map(|a| a.priority), Some(Priority::High));
+    store.set_failing(false);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    correlator.tick(at(3));
+    assert_eq!(book.get(&unavailable).map(|a| a.state), Some(AlarmState::RtnUnacknowledged));
+    correlator.tick(at(3 + 60));
+    assert_eq!(book.get(&full).map(|a| a.state), Some(AlarmState::RtnUnacknowledged));
+    assert_eq!(store.samples().len(), 10, "the batch and the memory buffer were written; the rest was refused");
+    assert_eq!(intake.spool_dropped(), 10);
+    recorder.stop(None);
+}

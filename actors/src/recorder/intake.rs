@@ -2,7 +2,7 @@
 //! through, and the counters it shares with the actor. Samples and records go through two
 //! bounded queues, so a flood of telemetry cannot crowd out an alarm or an audit entry.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +23,14 @@ pub(super) struct LaneStats {
     pub(super) batches: AtomicU64,
     pub(super) write_failures: AtomicU64,
     pub(super) rejected: AtomicU64,
+    /// Items the backlog refused: memory full and the spool at its cap (or absent).
+    pub(super) spool_dropped: AtomicU64,
+    /// Items written after being held back by an outage.
+    pub(super) replayed: AtomicU64,
+    /// Writes have failed past the grace: what the fleet's `store_unavailable` alarm watches.
+    store_out: AtomicBool,
+    /// The backlog refused items since the last successful write: what `spool_full` watches.
+    spool_full: AtomicBool,
 }
 
 impl LaneStats {
@@ -32,6 +40,14 @@ impl LaneStats {
 
     pub(super) fn add(counter: &AtomicU64, n: u64) -> u64 {
         counter.fetch_add(n, Ordering::Relaxed) + n
+    }
+
+    pub(super) fn set_store_out(&self, out: bool) {
+        self.store_out.store(out, Ordering::Relaxed);
+    }
+
+    pub(super) fn set_spool_full(&self, full: bool) {
+        self.spool_full.store(full, Ordering::Relaxed);
     }
 
     /// Counts a submission's outcome. A drop is loud at first, then at every power of two, so
@@ -79,6 +95,23 @@ impl RecorderIntake {
     /// raise the `recorder_overflow` alarm.
     pub fn dropped(&self) -> u64 {
         LaneStats::get(&self.sample_stats.dropped) + LaneStats::get(&self.record_stats.dropped)
+    }
+
+    /// Whether either lane's writes have kept failing (past a short grace): what the fleet
+    /// watches to raise the `store_unavailable` alarm. It clears once writes succeed again.
+    pub fn store_unavailable(&self) -> bool {
+        [&self.sample_stats, &self.record_stats].iter().any(|stats| stats.store_out.load(Ordering::Relaxed))
+    }
+
+    /// Whether the recorder's backlog (memory and disk spool) is refusing items: what the fleet
+    /// watches to raise the `spool_full` alarm.
+    pub fn spool_full(&self) -> bool {
+        [&self.sample_stats, &self.record_stats].iter().any(|stats| stats.spool_full.load(Ordering::Relaxed))
+    }
+
+    /// Samples and records the backlog refused since start, in total.
+    pub fn spool_dropped(&self) -> u64 {
+        LaneStats::get(&self.sample_stats.spool_dropped) + LaneStats::get(&self.record_stats.spool_dropped)
     }
 
     /// Queues a sample, waiting at most `patience` for room.

@@ -1,5 +1,6 @@
 //! [`MemoryStore`]: an in-memory `Store` that can be told to fail or to write slowly, for
-//! recorder, actor and API tests. Samples live here; records in `records.rs`.
+//! recorder, actor and API tests. Samples live here; records in `records.rs`; roll-ups are
+//! computed from the samples by `rollups.rs`.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -10,7 +11,9 @@ use super::records::MemoryRecords;
 use crate::device::link::BoxFuture;
 use crate::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use crate::domain::{Sample, WellId};
-use crate::store::{DiagnosisQuery, Record, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery};
+use crate::store::{
+    DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery,
+};
 
 /// An in-memory store that can be told to fail, for recorder and API tests.
 #[derive(Clone, Default)]
@@ -85,6 +88,15 @@ impl Store for MemoryStore {
             found.sort_by_key(|s| s.at);
             found.truncate(query.limit);
             Ok(found)
+        })
+    }
+
+    /// Computed from the samples on every read: the reference the SQL backends are held to.
+    fn read_rollups<'a>(&'a self, query: &'a RollupQuery) -> BoxFuture<'a, Result<Vec<RollupPoint>, StoreError>> {
+        Box::pin(async move {
+            self.check()?;
+            let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
+            Ok(super::rollups_of(samples.iter(), query))
         })
     }
 

@@ -77,6 +77,11 @@ impl Partitions {
         }
         Ok(())
     }
+
+    /// Forgets a day whose partition was dropped, so its next write creates it again.
+    pub(super) fn forget(&self, day: NaiveDate) {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner).remove(&day);
+    }
 }
 
 /// The days a write needs: those of its samples, and today with the days ahead.
@@ -98,7 +103,7 @@ pub(super) fn name(day: NaiveDate) -> String {
 
 /// The day a partition table holds, from its name; `None` for the default partition and for
 /// tables this store did not name.
-fn day_of(name: &str) -> Option<NaiveDate> {
+pub(super) fn day_of(name: &str) -> Option<NaiveDate> {
     let digits = name.strip_prefix(PREFIX)?;
     if digits.len() != 8 {
         return None;

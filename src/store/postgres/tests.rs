@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::{Days, Utc};
 use wellvisor_actors::diagnostics::{AlarmState, DiagnosisEvent, DiagnosisKind, Source};
-use wellvisor_actors::domain::{Sample, WellId};
-use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredWell};
+use wellvisor_actors::domain::{Parameter, Sample, WellId};
+use wellvisor_actors::store::{DiagnosisQuery, Record, Resolution, RollupQuery, Store, StoreError, StoredWell};
 
 use super::partitions::{self, AHEAD_DAYS};
 use super::PostgresStore;
@@ -29,11 +29,28 @@ async fn fresh() -> PostgresStore {
 }
 
 /// A fresh store in its own database; the database goes with the throwaway server.
+async fn fresh_backend() -> (Arc<PostgresStore>, ()) {
+    (Arc::new(fresh().await), ())
+}
+
 async fn fresh_store() -> (Arc<dyn Store>, ()) {
     (Arc::new(fresh().await), ())
 }
 
 suite::store_suite!(fresh_store);
+suite::store_suite!(write_behind fresh_backend);
+
+#[tokio::test]
+async fn rollups_are_recounted_after_a_crash() {
+    let url = fresh_url().await;
+    suite::rollups_are_recounted_after_a_crash(|| async { Arc::new(open(&url).await) }).await;
+}
+
+#[tokio::test]
+async fn rollups_stay_exact_when_another_process_opens_the_store() {
+    let url = fresh_url().await;
+    suite::rollups_stay_exact_when_another_process_opens_the_store(|| async { Arc::new(open(&url).await) }).await;
+}
 
 /// Runs one statement against the store's pool, as a hand edit or a newer build would.
 async fn execute(store: &PostgresStore, sql: &str) -> Result<(), sqlx::Error> {
@@ -78,17 +95,18 @@ async fn a_day_that_cannot_get_a_partition_is_kept_in_the_default_one() {
         .expect("row for a day without a partition");
     let w = well("W-001");
     let far = Sample::new(w.clone(), "2400-01-01T13:00:00Z".parse().expect("time"));
+    let later = Sample::new(w.clone(), "2400-01-01T13:30:00Z".parse().expect("time"));
     store.write_samples(std::slice::from_ref(&far)).await.expect("write is not refused");
-    store.write_samples(std::slice::from_ref(&far)).await.expect("and not retried into an error");
+    store.write_samples(std::slice::from_ref(&later)).await.expect("and not retried into an error");
     assert_eq!(scalar(&store, "SELECT count(*) FROM telemetry_default").await, 3);
     let day = far.at.date_naive();
     let read = store.read_telemetry(&range(&w, far.at, far.at + chrono::Duration::hours(1), 10)).await;
-    assert_eq!(read.expect("read"), vec![far.clone(), far]);
+    assert_eq!(read.expect("read"), vec![far, later]);
     assert!(!table_exists(&store, &partitions::name(day)).await);
 }
 
 #[tokio::test]
-async fn a_batch_of_ten_thousand_is_one_insert_statement() {
+async fn a_batch_of_ten_thousand_is_one_copy_statement() {
     let store = fresh().await;
     execute(
         &store,
@@ -106,6 +124,43 @@ async fn a_batch_of_ten_thousand_is_one_insert_statement() {
     store.write_samples(&batch).await.expect("write");
     assert_eq!(store.count_samples(None).await.expect("count"), 10_000);
     assert_eq!(scalar(&store, "SELECT n::bigint FROM statements").await, 1);
+}
+
+#[tokio::test]
+async fn a_batch_written_again_after_a_lost_commit_answer_is_stored_once() {
+    let store = fresh().await;
+    let w1 = well("W-1");
+    let batch: Vec<Sample> = (0..50u32).map(|i| full_sample(&w1, at(i64::from(i) * 1_000), i)).collect();
+    // The first write commits, but its answer is lost: the roll-ups never hear of it.
+    let mut tx = store.pool.begin().await.expect("begin");
+    super::insert(&mut tx, &batch).await.expect("insert");
+    let last_seq: i64 = sqlx::query_scalar("SELECT currval('telemetry_seq')").fetch_one(&mut *tx).await.expect("seq");
+    assert_eq!(super::once::claim(&mut tx, super::once::fingerprint(&batch), last_seq).await.expect("claim"), None);
+    tx.commit().await.expect("commit");
+    // The recorder saw the write fail and writes the same batch again.
+    store.write_samples(&batch).await.expect("the retry counts as written");
+    assert_eq!(store.count_samples(None).await.expect("count"), 50);
+    let query = RollupQuery {
+        well_id: w1.clone(),
+        from: at(-3_600_000),
+        to: at(3_600_000),
+        params: vec![Parameter::CurrentA],
+        resolution: Resolution::Hour,
+        limit: 10,
+    };
+    let counts: Vec<u64> = store
+        .read_rollups(&query)
+        .await
+        .expect("roll-ups")
+        .iter()
+        .flat_map(|point| point.values.values().map(|aggregate| aggregate.count))
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 50, "the roll-ups count each sample once: {counts:?}");
+    // A batch that differs in anything is a new batch.
+    let mut changed = batch.clone();
+    changed[49].values.set(Parameter::CurrentA, -1.0);
+    store.write_samples(&changed).await.expect("write");
+    assert_eq!(store.count_samples(None).await.expect("count"), 100);
 }
 
 #[tokio::test]
@@ -138,7 +193,7 @@ async fn data_survives_a_reopen_and_migrations_apply_once() {
     store.pool.close().await;
     let store = open(&url).await;
     assert_eq!(store.count_samples(None).await.expect("count"), 1);
-    assert_eq!(scalar(&store, "SELECT count(*) FROM _sqlx_migrations").await, 2);
+    assert_eq!(scalar(&store, "SELECT count(*) FROM _sqlx_migrations").await, super::MIGRATOR.migrations.len() as i64);
 }
 
 #[tokio::test]

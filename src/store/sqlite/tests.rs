@@ -23,13 +23,35 @@ async fn open_in(dir: &TempDir, relative: &str) -> SqliteStore {
 }
 
 /// A fresh store in its own temp directory, which lives as long as the returned guard.
-async fn fresh_store() -> (Arc<dyn Store>, TempDir) {
+async fn fresh_backend() -> (Arc<SqliteStore>, TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open_in(&dir, "wellvisor.db").await;
     (Arc::new(store), dir)
 }
 
+async fn fresh_store() -> (Arc<dyn Store>, TempDir) {
+    let (store, dir) = fresh_backend().await;
+    (store, dir)
+}
+
 suite::store_suite!(fresh_store);
+suite::store_suite!(write_behind fresh_backend);
+
+#[tokio::test]
+async fn rollups_are_recounted_after_a_crash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url_in(&dir, "wellvisor.db");
+    let open = || async { Arc::new(SqliteStore::open(&url).await.expect("open store")) };
+    suite::rollups_are_recounted_after_a_crash(open).await;
+}
+
+#[tokio::test]
+async fn rollups_stay_exact_when_another_process_opens_the_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url_in(&dir, "wellvisor.db");
+    let open = || async { Arc::new(SqliteStore::open(&url).await.expect("open store")) };
+    suite::rollups_stay_exact_when_another_process_opens_the_store(open).await;
+}
 
 #[tokio::test]
 async fn opening_creates_missing_directories_and_the_file() {
@@ -57,7 +79,7 @@ async fn data_survives_a_reopen_and_migrations_apply_once() {
     assert_eq!(store.count_samples(None).await.expect("count"), 1);
     let applied: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&store.pool).await.expect("migrations");
-    assert_eq!(applied, 2);
+    assert_eq!(applied, super::MIGRATOR.migrations.len() as i64);
 }
 
 #[tokio::test]
