@@ -14,7 +14,8 @@ pub struct PollSchedule {
     period: Duration,
     jitter: Duration,
     next_slot: Instant,
-    /// Slots skipped because a poll (or a reconnect wait) overran them.
+    /// Slots skipped because a poll (or a reconnect wait) overran them, or left them half a
+    /// period behind.
     pub missed: u64,
 }
 
@@ -31,8 +32,13 @@ impl PollSchedule {
     }
 
     /// The slot the next poll belongs to; the poll should fire at `slot + jitter`.
+    ///
+    /// A slot already half a period or more behind `now` is skipped (counted in `missed`): a
+    /// poll that ran late would otherwise be followed at once by the next slot's, two polls of
+    /// one device in the same instant, and an overloaded fleet would keep firing late polls
+    /// instead of catching up with its slots.
     pub fn next(&mut self, now: Instant, rng: &mut impl Rng) -> (Instant, Instant) {
-        while self.next_slot + self.period <= now {
+        while self.next_slot + self.period / 2 <= now {
             self.next_slot += self.period;
             self.missed += 1;
         }
@@ -101,9 +107,31 @@ mod tests {
         let mut schedule = PollSchedule::new(&id("W-2"), start, period, Duration::ZERO);
         let mut rng = SmallRng::seed_from_u64(3);
         let first = schedule.first_slot();
-        let (late_slot, _) = schedule.next(first + Duration::from_millis(3_500), &mut rng);
+        let (late_slot, _) = schedule.next(first + Duration::from_millis(3_400), &mut rng);
         assert_eq!(late_slot, first + Duration::from_secs(3));
         assert_eq!(schedule.missed, 3);
+    }
+
+    #[test]
+    fn a_slot_half_a_period_behind_is_skipped_so_polls_never_bunch() {
+        let start = Instant::now();
+        let period = Duration::from_secs(1);
+        let fresh = || PollSchedule::new(&id("W-3"), start, period, Duration::ZERO);
+        let mut rng = SmallRng::seed_from_u64(3);
+        let first = fresh().first_slot();
+        // Less than half a period late: the slot still fires, at once.
+        let mut schedule = fresh();
+        assert_eq!(schedule.next(first + Duration::from_millis(400), &mut rng), (first, first));
+        assert_eq!(schedule.missed, 0);
+        // Nearly a period late: firing now would put two polls 10 ms apart; the next slot is kept.
+        let mut schedule = fresh();
+        let (slot, _) = schedule.next(first + Duration::from_millis(990), &mut rng);
+        assert_eq!((slot, schedule.missed), (first + period, 1));
+        let mut schedule = fresh();
+        let (slot, _) = schedule.next(first + Duration::from_millis(1_600), &mut rng);
+        assert_eq!((slot, schedule.missed), (first + period * 2, 2));
+        let (slot, _) = schedule.next(first + Duration::from_millis(2_400), &mut rng);
+        assert_eq!((slot, schedule.missed), (first + period * 3, 2));
     }
 
     #[test]
