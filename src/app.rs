@@ -34,16 +34,23 @@ use crate::config::{LoadedConfig, SimulatorConfig, WellDefinition, WellFactory};
 mod memory;
 #[path = "app/open_store.rs"]
 mod open_store;
+#[path = "app/security.rs"]
+mod security;
+#[path = "app/serve.rs"]
+mod serve;
 #[cfg(test)]
 #[path = "app/simulated_tests.rs"]
 mod simulated_tests;
-use crate::http::{router, AppState, Health, HttpLimits};
+use crate::http::guard::Security;
+use crate::http::{router, split_routers, AppState, Health, HttpLimits};
 use crate::sim::{self, SimConfig, SimHandle};
 
 /// Events the fleet's broadcast channel keeps for slow subscribers.
 const EVENT_CAPACITY: usize = 4_096;
 /// Longest wait for an actor's answer during start-up and shutdown, in milliseconds.
 const CALL_MS: u64 = 60_000;
+/// How long in-flight HTTP requests get to finish at a graceful stop.
+const HTTP_DRAIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// A started service. Drop it only through [`RunningApp::shutdown`].
 pub struct RunningApp {
@@ -59,8 +66,11 @@ pub struct RunningApp {
     records: RecorderIntake,
     /// Baselines saved by the last run, handed to each well's first start.
     saved_baselines: HashMap<WellId, Arc<Baseline>>,
+    /// Who may use the API: tests mint tokens with it.
+    pub security: Arc<Security>,
     stop_http: watch::Sender<bool>,
-    http_task: JoinHandle<()>,
+    /// The API's server, the ops server when it has its own address, the directory refresh.
+    http_tasks: Vec<JoinHandle<()>>,
     /// Archives and prunes expired telemetry until HTTP stops (`archive::task`).
     retention_task: JoinHandle<()>,
     /// The store's roll-ups held in memory, flushed after the recorder's last batch.
@@ -81,6 +91,7 @@ pub struct ShutdownReport {
 pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
     let config = &loaded.config;
     let historian = open_store::open_store(&config.storage.url).await.context("opening the store")?;
+    let security = security::build(loaded, historian.accounts.clone()).await?;
     let store = historian.store.clone();
     let flush = FlushPolicy {
         batch_size: config.storage.batch_size,
@@ -94,7 +105,7 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         recorder_queue_with(store.clone(), config.storage.queue_capacity, DEFAULT_RECORD_CAPACITY, flush, &backlog)
             .with_context(|| format!("opening the recorder's spool in {}", config.storage.spool_dir().display()))?;
     let (recorder, recorder_task) = Actor::spawn(None, RecorderActor, recorder_args).await?;
-    let fleet = FleetView::new(EVENT_CAPACITY);
+    let fleet = FleetView::new(EVENT_CAPACITY).with_subscriber_limit(config.http.event_subscribers);
     let alarms = AlarmBook::new(Utc::now());
     let (fleet_actor, fleet_task) = Actor::spawn(
         None,
@@ -123,9 +134,11 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
     health.set_tree_up(true);
 
     let simulator = start_simulator(loaded).await?;
-    let listener = TcpListener::bind(config.http.bind)
-        .await
-        .with_context(|| format!("binding the HTTP listener on {}", config.http.bind))?;
+    let listener = bind(config.http.bind).await?;
+    let ops_listener = match config.http.ops_bind {
+        Some(address) => Some(bind(address).await?),
+        None => None,
+    };
     let http_addr = listener.local_addr()?;
     let state = AppState {
         fleet: fleet.clone(),
@@ -137,9 +150,11 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         health: health.clone(),
         alarms: alarms.clone(),
         records: intake.clone(),
+        security: security.clone(),
         call_timeout: config.supervision.stop_timeout + std::time::Duration::from_secs(5),
     };
-    let (stop_http, http_task) = serve(listener, router(state, HttpLimits::from(&config.http)));
+    let (stop_http, _) = watch::channel(false);
+    let http_tasks = serve_http(loaded, state, listener, ops_listener, &stop_http).await?;
     let rollups = historian.rollups.clone();
     let retention_task = crate::archive::task::start(historian, config.retention.clone(), stop_http.subscribe());
     info!(%http_addr, "HTTP API listening");
@@ -156,8 +171,9 @@ pub async fn start(loaded: &LoadedConfig) -> anyhow::Result<RunningApp> {
         fleet_actor,
         records,
         saved_baselines,
+        security,
         stop_http,
-        http_task,
+        http_tasks,
         retention_task,
         rollups,
         actor_tasks: [supervisor_task, fleet_task, recorder_task],
@@ -230,18 +246,36 @@ fn simulated_index(endpoint: &Endpoint, simulator: &SimulatorConfig) -> Option<u
     (index < simulator.wells).then_some(index)
 }
 
-fn serve(listener: TcpListener, router: axum::Router) -> (watch::Sender<bool>, JoinHandle<()>) {
-    let (stop, mut stopped) = watch::channel(false);
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        };
-        if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(shutdown).await {
-            error!(%error, "HTTP server failed");
+async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).await.with_context(|| format!("binding the HTTP listener on {address}"))
+}
+
+/// Serves the API (and the probes with it, or on their own address), and keeps the directory
+/// of users fresh; every task ends when `stop` is sent.
+async fn serve_http(
+    loaded: &LoadedConfig,
+    state: AppState,
+    listener: TcpListener,
+    ops_listener: Option<TcpListener>,
+    stop: &watch::Sender<bool>,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let http = &loaded.config.http;
+    let limits = HttpLimits::from(http);
+    let tls = http.tls.as_ref();
+    let directory = state.security.auth.directory.clone();
+    let mut tasks = Vec::new();
+    match ops_listener {
+        Some(ops_listener) => {
+            let ops_addr = ops_listener.local_addr()?;
+            let (api, ops) = split_routers(state, limits);
+            tasks.push(serve::spawn(listener, api, tls, stop.subscribe()).await?);
+            tasks.push(serve::spawn(ops_listener, ops, None, stop.subscribe()).await?);
+            info!(%ops_addr, "probes and metrics listening on their own address");
         }
-    });
-    (stop, task)
+        None => tasks.push(serve::spawn(listener, router(state, limits), tls, stop.subscribe()).await?),
+    }
+    tasks.push(security::spawn_refresh(directory, loaded.config.auth.refresh_interval, stop.subscribe()));
+    Ok(tasks)
 }
 
 impl RunningApp {
@@ -297,7 +331,14 @@ impl RunningApp {
     pub async fn shutdown(self) -> anyhow::Result<ShutdownReport> {
         self.health.mark_shutting_down();
         let _ = self.stop_http.send(true);
-        let _ = self.http_task.await;
+        // A client that stopped reading (a stalled event stream) would hold a graceful stop
+        // forever: in-flight requests get HTTP_DRAIN, then the servers are cut.
+        for mut task in self.http_tasks {
+            if tokio::time::timeout(HTTP_DRAIN, &mut task).await.is_err() {
+                warn!("HTTP connections still open after {HTTP_DRAIN:?}; closing them");
+                task.abort();
+            }
+        }
         let _ = self.retention_task.await;
         if let Err(error) = call_t!(self.supervisor, SupervisorMsg::StopAll, CALL_MS) {
             error!(%error, "stopping wells failed");

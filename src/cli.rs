@@ -36,6 +36,16 @@ pub enum Command {
         #[command(subcommand)]
         bench: BenchCommand,
     },
+    /// Users of the API: add, change a password, disable, enable, list.
+    User {
+        #[command(subcommand)]
+        user: UserCommand,
+    },
+    /// API keys for service accounts: add, list, revoke.
+    Key {
+        #[command(subcommand)]
+        key: KeyCommand,
+    },
     /// The archive of raw telemetry days deleted by retention.
     Archive {
         #[command(subcommand)]
@@ -69,6 +79,69 @@ pub enum ArchiveCommand {
         /// The day to restore (YYYY-MM-DD).
         #[arg(long)]
         day: chrono::NaiveDate,
+    },
+}
+
+/// `wellvisor user ...`: each opens the store of the configuration (storage.url or
+/// WELLVISOR_DATABASE_URL). A running service sees the change within `auth.refresh_interval`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is asked for (or read from standard input when piped).
+    Add {
+        name: String,
+        /// viewer, operator, engineer, admin or service.
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Set a user's password; asked for, or read from standard input when piped.
+    Passwd {
+        name: String,
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Disable a user: their tokens stop working at once.
+    Disable {
+        name: String,
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        name: String,
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// List users: name, role, disabled.
+    List {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+}
+
+/// `wellvisor key ...`: API keys, in the store of the configuration.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a key; it is printed once and cannot be shown again.
+    Add {
+        /// What the key is for, e.g. "gateway-7 push".
+        name: String,
+        #[arg(long, default_value = "service")]
+        role: String,
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// List keys: id, name, role, created, revoked.
+    List {
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Revoke a key by its id for good.
+    Revoke {
+        id: String,
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
     },
 }
 

@@ -5,6 +5,7 @@
 //!
 //! ## Layout
 //! - [`config`]: the typed TOML configuration, well definitions and profile loading.
+//! - [`auth`]: users, roles, tokens and API keys: who may use the API.
 //! - [`archive`]: raw telemetry archived, verified, then deleted; `wellvisor archive` commands.
 //! - [`app`]: builds the supervision tree, serves HTTP, and shuts down in order.
 //! - [`store`]: `Store` implementations (SQLite, the embedded default).
@@ -15,6 +16,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;

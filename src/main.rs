@@ -48,6 +48,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::User { user } => wellvisor::auth::commands::user(user).await,
+        Command::Key { key } => wellvisor::auth::commands::key(key).await,
         Command::Archive { archive } => wellvisor::archive::commands::run(archive).await,
         Command::Bench { bench: BenchCommand::Diagnostics(args) } => wellvisor::bench::diagnostics(&args),
         Command::Bench { bench: BenchCommand::Store(args) } => {

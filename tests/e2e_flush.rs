@@ -17,7 +17,7 @@ async fn every_reported_sample_is_in_sqlite_after_a_graceful_stop() {
          [simulator]\nwells = 20\nbase_port = {base_port}\n\
          [[well_group]]\nprefix = \"W-\"\ncount = 20\nprofile = \"esp-default\"\nfirst_port = {base_port}\n"
     ));
-    let loaded = wellvisor::config::load(&path, &|_| None).expect("config");
+    let loaded = wellvisor::config::load(&path, &support::auth::test_env).expect("config");
     let app = wellvisor::app::start(&loaded).await.expect("start");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let fleet = app.fleet.clone();

@@ -64,7 +64,7 @@ async fn units_behind_one_gateway_share_one_connection_and_fail_alone() {
          [[well_group]]\nprefix = \"G-\"\ncount = {UNITS}\nprofile = \"esp-default\"\nfirst_port = {}\ngateway = true\n",
         proxy.port()
     ));
-    let loaded = wellvisor::config::load(&path, &|_| None).expect("config");
+    let loaded = wellvisor::config::load(&path, &support::auth::test_env).expect("config");
     let app = wellvisor::app::start(&loaded).await.expect("start");
     eventually(Duration::from_secs(10), "every unit online", async || {
         let online = app.fleet.summary().connection.get("online").copied().unwrap_or(0);

@@ -38,7 +38,7 @@ async fn wells_follow_their_simulator_down_and_back_up() {
          [polling]\nperiod = \"1s\"\ntimeout = \"500ms\"\nbackoff_initial = \"250ms\"\nbackoff_cap = \"3s\"\n\
          [[well_group]]\nprefix = \"W-\"\ncount = {WELLS}\nprofile = \"esp-default\"\nfirst_port = {base_port}\n"
     ));
-    let loaded = config::load(&path, &|_| None).expect("config");
+    let loaded = config::load(&path, &support::auth::test_env).expect("config");
     let app = wellvisor::app::start(&loaded).await.expect("start");
     eventually(Duration::from_secs(10), "all wells online", async || (count(&app, "online") == 100).then_some(()))
         .await;

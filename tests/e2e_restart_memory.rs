@@ -36,7 +36,7 @@ fn load(scratch: &Scratch, base_port: u16) -> LoadedConfig {
          [simulator]\nwells = 2\nbase_port = {base_port}\nscenario = \"scenarios/restart_memory.toml\"\n\
          [[well_group]]\nprefix = \"W-\"\ncount = 2\nprofile = \"esp-default\"\nfirst_port = {base_port}\n"
     ));
-    wellvisor::config::load(&path, &|_| None).expect("config")
+    wellvisor::config::load(&path, &support::auth::test_env).expect("config")
 }
 
 /// The well's `comms_loss` alarm as `GET /api/v1/alarms?well=…` lists it.

@@ -20,7 +20,7 @@ async fn start_app(scratch: &Scratch) -> RunningApp {
          [simulator]\nwells = 3\nbase_port = {base_port}\n\
          [[well_group]]\nprefix = \"W-\"\ncount = 3\nprofile = \"esp-default\"\nfirst_port = {base_port}\n"
     ));
-    let loaded = wellvisor::config::load(&path, &|_| None).expect("config");
+    let loaded = wellvisor::config::load(&path, &support::auth::test_env).expect("config");
     wellvisor::app::start(&loaded).await.expect("start")
 }
 

@@ -20,7 +20,7 @@ async fn a_well_added_through_the_api_survives_a_restart_until_deleted() {
     let scratch = Scratch::new();
     let base_port = free_ports(2);
     let path = config(&scratch, base_port);
-    let loaded = wellvisor::config::load(&path, &|_| None).expect("config");
+    let loaded = wellvisor::config::load(&path, &support::auth::test_env).expect("config");
 
     let app = wellvisor::app::start(&loaded).await.expect("start");
     let body = format!(

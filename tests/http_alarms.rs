@@ -104,7 +104,8 @@ async fn acknowledging_answers_with_the_new_record_and_audits_who_asked() {
     let audit = app.audit_entries().await;
     assert_eq!(audit.len(), 1, "{audit:?}");
     let entry = &audit[0];
-    assert_eq!((entry.actor.as_str(), entry.action.as_str()), ("10.0.0.7 (via 127.0.0.1)", "ack"));
+    assert_eq!((entry.actor.as_str(), entry.role.as_deref(), entry.action.as_str()), ("admin", Some("admin"), "ack"));
+    assert_eq!((entry.client.as_deref(), entry.result.as_deref()), (Some("10.0.0.7 (via 127.0.0.1)"), Some("ok")));
     assert_eq!((entry.target.as_str(), entry.before.as_deref()), (failed.as_str(), Some("unacknowledged")));
     assert_eq!(entry.after.as_deref(), Some("acknowledged"));
     let persisted = app.store.load_alarms().await.unwrap_or_default();
@@ -127,7 +128,8 @@ async fn shelving_hides_an_alarm_for_a_while_and_unshelving_brings_it_back() {
     let audit = app.audit_entries().await;
     let actions: Vec<(&str, Option<&str>, &str)> =
         audit.iter().map(|e| (e.action.as_str(), e.reason.as_deref(), e.actor.as_str())).collect();
-    assert_eq!(actions, [("shelve", Some("nuisance during workover"), "unknown"), ("unshelve", None, "unknown")]);
+    assert_eq!(actions, [("shelve", Some("nuisance during workover"), "admin"), ("unshelve", None, "admin")]);
+    assert_eq!(audit[0].params.as_deref(), Some(r#"{"duration":"2h"}"#));
 }
 
 #[tokio::test]
@@ -204,7 +206,12 @@ async fn an_unknown_alarm_is_404_for_every_alarm_route() {
     for answer in &answers {
         assert_error(answer, StatusCode::NOT_FOUND, "unknown_alarm", "unknown alarm");
     }
-    assert!(app.audit_entries().await.is_empty());
+    let results: Vec<Option<String>> = app.audit_entries().await.into_iter().map(|e| e.result).collect();
+    assert_eq!(
+        results,
+        vec![Some("404 unknown_alarm".to_owned()); 6],
+        "each refused action is audited with its answer"
+    );
 }
 
 #[tokio::test]
@@ -227,7 +234,9 @@ async fn shelving_needs_a_reason_and_a_positive_duration_of_at_most_a_day() {
     let out = action(&app, &failed, "out_of_service", Some(json!({}))).await;
     assert_error(&out, StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "reason");
     assert_eq!(app.get(&format!("/api/v1/alarms/{failed}")).await.json["state"], "unacknowledged");
-    assert!(app.audit_entries().await.is_empty(), "a refused action is not audited");
+    let audit = app.audit_entries().await;
+    assert_eq!(audit.len(), 9, "each refused action is audited: {audit:?}");
+    assert!(audit.iter().all(|e| e.result.as_deref() == Some("422 unprocessable")), "{audit:?}");
 }
 
 #[tokio::test]
@@ -241,7 +250,12 @@ async fn an_action_the_alarms_state_refuses_is_409() {
     assert_error(&reset, StatusCode::CONFLICT, "action_refused", "reset");
     let back = action(&app, &failed, "return_to_service", None).await;
     assert_error(&back, StatusCode::CONFLICT, "action_refused", "not out of service");
-    assert_eq!(app.audit_entries().await.len(), 1, "only the first ack is audited");
+    let results: Vec<String> = app.audit_entries().await.into_iter().filter_map(|e| e.result).collect();
+    assert_eq!(
+        results,
+        ["ok", "409 action_refused", "409 action_refused", "409 action_refused", "409 action_refused"],
+        "the refusals are audited too"
+    );
 }
 
 #[tokio::test]
@@ -275,19 +289,24 @@ async fn list_filters_that_cannot_be_read_are_400_naming_the_valid_values() {
 }
 
 #[tokio::test]
-async fn over_a_socket_the_actor_is_the_clients_address() {
+async fn over_a_socket_the_audit_records_the_clients_address() {
     let (app, failed) = app_with_alarms().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let service = app.router.clone().into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, service).await });
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
-    let ack = format!("POST /api/v1/alarms/{failed}/ack HTTP/1.1\r\nhost: wellvisor\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    let token = harness::auth::token_for(wellvisor::auth::Role::Operator);
+    let ack = format!(
+        "POST /api/v1/alarms/{failed}/ack HTTP/1.1\r\nhost: wellvisor\r\nauthorization: Bearer {token}\r\n\
+         content-length: 0\r\nconnection: close\r\n\r\n"
+    );
     stream.write_all(ack.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap_or_else(|e| panic!("{e}"));
     server.abort();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    let actors: Vec<String> = app.audit_entries().await.into_iter().map(|e| e.actor).collect();
-    assert_eq!(actors, ["127.0.0.1"]);
+    let seen: Vec<(String, Option<String>)> =
+        app.audit_entries().await.into_iter().map(|e| (e.actor, e.client)).collect();
+    assert_eq!(seen, [("operator".to_owned(), Some("127.0.0.1".to_owned()))]);
 }

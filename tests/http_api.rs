@@ -383,7 +383,7 @@ async fn operator_actions_on_wells_reach_the_audit_trail() {
     assert_eq!(app.delete("/api/v1/wells/W-100").await.status, StatusCode::NO_CONTENT);
     assert_eq!(app.post("/api/v1/wells/W-404/restart").await.status, StatusCode::NOT_FOUND);
     app.flush().await;
-    let answer = app.get("/api/v1/audit").await;
+    let answer = app.get("/api/v1/audit?result=ok").await;
     assert_eq!((answer.status, &answer.json["count"]), (StatusCode::OK, &json!(3)), "{answer:?}");
     let entries: Vec<(&str, &str, &str, &str)> = answer.json["entries"]
         .as_array()
@@ -402,7 +402,18 @@ async fn operator_actions_on_wells_reach_the_audit_trail() {
             ("remove_well", "W-100", "running", "-"),
         ]
     );
-    assert_eq!(answer.json["entries"][0]["actor"], "unknown");
+    assert_eq!(
+        (&answer.json["entries"][0]["actor"], &answer.json["entries"][0]["role"]),
+        (&json!("admin"), &json!("admin"))
+    );
+    let refused = app.get("/api/v1/audit?result=404&action=restart").await;
+    assert_eq!(
+        (&refused.json["count"], &refused.json["entries"][0]["target"]),
+        (&json!(1), &json!("W-404")),
+        "{refused:?}"
+    );
+    let everything = app.get("/api/v1/audit?actor=admin").await;
+    assert_eq!(everything.json["count"], json!(4), "the refusal is audited too: {everything:?}");
     let cut = app.get("/api/v1/audit?limit=1").await;
     assert_eq!((&cut.json["count"], &cut.json["truncated"]), (&json!(1), &json!(true)));
 }

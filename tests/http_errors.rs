@@ -245,6 +245,24 @@ async fn history_ranges_that_cannot_be_read_are_400_naming_the_parameter() {
 }
 
 #[tokio::test]
+async fn audit_filters_that_are_empty_or_too_long_are_422_naming_the_parameter() {
+    let app = TestApp::start().await;
+    let long = "x".repeat(257);
+    for key in ["actor", "action", "target", "result"] {
+        for value in ["", long.as_str()] {
+            let answer = app.get(&format!("/api/v1/audit?{key}={value}")).await;
+            assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "unprocessable");
+            assert!(message(&answer).starts_with(&format!("{key}: ")), "{key}={value}: {answer:?}");
+        }
+        let longest = app.get(&format!("/api/v1/audit?{key}={}", "x".repeat(256))).await;
+        assert_eq!(longest.status, StatusCode::OK, "{key}: {longest:?}");
+    }
+    let misspelt = app.get("/api/v1/audit?actors=alice").await;
+    assert_error(&misspelt, StatusCode::BAD_REQUEST, "bad_request");
+    assert!(message(&misspelt).contains("actors"), "{misspelt:?}");
+}
+
+#[tokio::test]
 async fn unknown_list_filters_are_400_naming_the_valid_values() {
     let app = TestApp::start().await;
     let answer = app.get("/api/v1/wells?connection=sleepy").await;

@@ -44,7 +44,8 @@ async fn a_minute_without_postgres_loses_no_sample_and_keeps_each_wells_order() 
          [[well_group]]\nprefix = \"W-\"\ncount = {WELLS}\nprofile = \"esp-default\"\nfirst_port = {base_port}\n",
         spool.display()
     ));
-    let env = |name: &str| (name == "WELLVISOR_DATABASE_URL").then(|| url.clone());
+    let env =
+        |name: &str| if name == "WELLVISOR_DATABASE_URL" { Some(url.clone()) } else { support::auth::test_env(name) };
     let loaded = wellvisor::config::load(&path, &env).expect("config");
     let app = wellvisor::app::start(&loaded).await.expect("start");
     let online = || app.fleet.summary().connection.get("online").copied().unwrap_or(0);

@@ -1,11 +1,16 @@
 //! The Fleet actor and its view: the control room's live picture of every well.
 //!
 //! The view is a dashmap of [`WellSnapshot`]s that wells and the supervisor update in place
-//! and the API reads, so no read ever waits on a well's mailbox. The actor fans status changes
-//! out on a bounded broadcast channel and counts them.
+//! and the API reads, so no read ever waits on a well's mailbox. The actor numbers the fleet's
+//! events (status changes, alarm changes, restarts: `events.rs`), fans them out on a bounded
+//! broadcast channel and counts them; each live subscriber reads them through its own bounded
+//! queue and is dropped, never waited for, when it does not keep up (`subscription.rs`).
 
 mod correlator;
+mod events;
+mod latency;
 mod snapshot;
+mod subscription;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,15 +23,21 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 pub use correlator::{Correlator, FleetSignal};
+pub use events::{EventKind, FleetEvent, RestartCause, RestartEvent, SequencedEvent};
+pub use latency::{LatencyHistogram, LATENCY_BOUNDS_SECONDS};
 pub use snapshot::{DeviceCounters, DiagnosticsView, LastError, LatestValues, WellSnapshot};
+pub use subscription::{
+    Delivery, DropReason, EventFilter, SubscriberStats, SubscribersFull, Subscription, DEFAULT_SUBSCRIBER_LIMIT,
+};
 
 use crate::clock::Clock;
-use crate::diagnostics::book::AlarmBook;
+use crate::diagnostics::book::{AlarmBook, AlarmEvent};
 use crate::domain::WellId;
 use crate::recorder::RecorderIntake;
 
 /// A change worth telling the control room about.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusEvent {
     pub well_id: WellId,
     pub at: DateTime<Utc>,
@@ -38,11 +49,12 @@ pub struct StatusEvent {
     pub detail: Option<String>,
 }
 
-/// The shared, lock-striped map of well snapshots plus the event channel.
+/// The shared, lock-striped map of well snapshots plus the event channel and its subscribers.
 #[derive(Clone)]
 pub struct FleetView {
     wells: Arc<DashMap<WellId, WellSnapshot>>,
-    events: broadcast::Sender<StatusEvent>,
+    events: broadcast::Sender<SequencedEvent>,
+    subscribers: Arc<SubscriberStats>,
 }
 
 /// Counts by state across the fleet, computed from the view on demand.
@@ -56,10 +68,19 @@ pub struct FleetSummary {
 }
 
 impl FleetView {
-    /// A view whose event channel keeps `event_capacity` events for slow subscribers.
+    /// A view whose event channel keeps `event_capacity` events for slow subscribers, and that
+    /// feeds up to [`DEFAULT_SUBSCRIBER_LIMIT`] live subscribers at once.
     pub fn new(event_capacity: usize) -> Self {
         let (events, _) = broadcast::channel(event_capacity.max(1));
-        Self { wells: Arc::new(DashMap::new()), events }
+        let subscribers = Arc::new(SubscriberStats::new(DEFAULT_SUBSCRIBER_LIMIT));
+        Self { wells: Arc::new(DashMap::new()), events, subscribers }
+    }
+
+    /// The same view feeding up to `limit` live subscribers at once. Call it before cloning the
+    /// view: clones made earlier keep the old limit and figures.
+    pub fn with_subscriber_limit(mut self, limit: usize) -> Self {
+        self.subscribers = Arc::new(SubscriberStats::new(limit));
+        self
     }
 
     /// Reads one well without cloning its history.
@@ -77,6 +98,12 @@ impl FleetView {
         let mut rows: Vec<(WellId, R)> = self.wells.iter().map(|e| (e.key().clone(), read(e.value()))).collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         rows.into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// Visits every well in no particular order, without cloning or sorting: for fleet-wide
+    /// sums. Each shard is read-locked while its wells are visited, so keep `visit` short.
+    pub fn for_each(&self, mut visit: impl FnMut(&WellSnapshot)) {
+        self.wells.iter().for_each(|entry| visit(entry.value()));
     }
 
     pub fn contains(&self, id: &WellId) -> bool {
@@ -106,9 +133,10 @@ impl FleetView {
         self.wells.remove(id).map(|(_, snapshot)| snapshot)
     }
 
-    /// Live status events. A subscriber that falls more than the channel's capacity behind
-    /// gets `Lagged` with the number it missed: it must count them, the fleet never waits.
-    pub fn subscribe(&self) -> broadcast::Receiver<StatusEvent> {
+    /// The raw event channel. A receiver that falls more than the channel's capacity behind
+    /// gets `Lagged` with the number it missed: the fleet never waits. Clients go through
+    /// [`FleetView::follow`], which filters, counts and drops slow subscribers.
+    pub fn subscribe(&self) -> broadcast::Receiver<SequencedEvent> {
         self.events.subscribe()
     }
 
@@ -126,7 +154,7 @@ impl FleetView {
     }
 }
 
-/// The Fleet actor: fans out status events and counts them.
+/// The Fleet actor: numbers the fleet's events, fans them out and counts them.
 pub struct FleetActor;
 
 pub struct FleetArgs {
@@ -141,6 +169,8 @@ pub struct FleetArgs {
 pub struct FleetState {
     view: FleetView,
     counters: FleetCounters,
+    /// The number of the last event published.
+    last_seq: u64,
     correlator: Correlator,
     clock: Arc<dyn Clock>,
 }
@@ -150,8 +180,11 @@ const TICK: Duration = Duration::from_secs(1);
 
 /// What the Fleet actor has done since start.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FleetCounters {
     pub status_events: u64,
+    pub alarm_events: u64,
+    pub restart_events: u64,
     /// Events published while nobody listened (kept nowhere, by design: the snapshot has the state).
     pub events_unobserved: u64,
     pub subscribers: usize,
@@ -161,6 +194,10 @@ pub struct FleetCounters {
 
 pub enum FleetMsg {
     Status(StatusEvent),
+    /// An alarm point changed state (from the alarm book's listener).
+    Alarm(AlarmEvent),
+    /// The supervisor restarted a well or gave up on it.
+    Restart(RestartEvent),
     /// A well's news for the feeder and gateway correlations.
     Signal(FleetSignal),
     /// Internal: let time act.
@@ -175,8 +212,10 @@ impl Actor for FleetActor {
 
     async fn pre_start(&self, myself: ActorRef<FleetMsg>, args: FleetArgs) -> Result<FleetState, ActorProcessingErr> {
         myself.send_interval(TICK, || FleetMsg::Tick);
+        args.alarms.listen(Arc::new(events::AlarmRelay(myself.clone())));
         let correlator = Correlator::new(args.alarms, args.recorder);
-        Ok(FleetState { view: args.view, counters: FleetCounters::default(), correlator, clock: args.clock })
+        let counters = FleetCounters::default();
+        Ok(FleetState { view: args.view, counters, last_seq: 0, correlator, clock: args.clock })
     }
 
     async fn handle(
@@ -188,9 +227,15 @@ impl Actor for FleetActor {
         match message {
             FleetMsg::Status(event) => {
                 state.counters.status_events += 1;
-                if state.view.events.send(event).is_err() {
-                    state.counters.events_unobserved += 1;
-                }
+                state.publish(FleetEvent::Status(event));
+            }
+            FleetMsg::Alarm(event) => {
+                state.counters.alarm_events += 1;
+                state.publish(FleetEvent::Alarm(event));
+            }
+            FleetMsg::Restart(event) => {
+                state.counters.restart_events += 1;
+                state.publish(FleetEvent::Restart(event));
             }
             FleetMsg::Signal(signal) => state.correlator.observe(signal, state.clock.now()),
             FleetMsg::Tick => state.correlator.tick(state.clock.now()),
@@ -202,5 +247,16 @@ impl Actor for FleetActor {
             }
         }
         Ok(())
+    }
+}
+
+impl FleetState {
+    /// Numbers `event` and broadcasts it; never waits, whoever listens.
+    fn publish(&mut self, event: FleetEvent) {
+        self.last_seq += 1;
+        let sequenced = SequencedEvent { seq: self.last_seq, event: Arc::new(event) };
+        if self.view.events.send(sequenced).is_err() {
+            self.counters.events_unobserved += 1;
+        }
     }
 }

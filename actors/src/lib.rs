@@ -26,6 +26,7 @@
 //! - [`store`]: the storage trait the recorder writes through (samples and diagnostic records);
 //!   implemented by the service.
 //! - [`clock`]: wall-clock time, injected so tests are deterministic.
+//! - `openapi` (feature `openapi`): the OpenAPI schemas of the types serialised by hand.
 //! - `testing` (tests and the `test-hooks` feature): a scriptable fake device and an in-memory store.
 
 pub mod clock;
@@ -33,6 +34,8 @@ pub mod device;
 pub mod diagnostics;
 pub mod domain;
 pub mod fleet;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod recorder;
 pub mod restart;
 pub mod store;

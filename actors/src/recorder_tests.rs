@@ -9,7 +9,7 @@ use ractor::call_t;
 use super::*;
 use crate::diagnostics::AuditEntry;
 use crate::domain::{Parameter, WellId};
-use crate::store::StoredBaseline;
+use crate::store::{AuditQuery, StoredBaseline};
 use crate::testing::MemoryStore;
 
 fn sample(n: i64) -> Sample {
@@ -138,13 +138,17 @@ fn audit(n: i64) -> Record {
         reason: None,
         before: Some("unacknowledged".into()),
         after: Some("acknowledged".into()),
+        role: None,
+        client: None,
+        params: None,
+        result: None,
     })
 }
 
 /// The audit targets the store holds, oldest first.
 async fn audited(store: &MemoryStore) -> Vec<String> {
     let (from, to) = (Utc.timestamp_opt(0, 0).single().unwrap_or_default(), Utc::now());
-    let entries = store.read_audit(from, to, usize::MAX).await.unwrap_or_else(|e| panic!("{e}"));
+    let entries = store.read_audit(&AuditQuery::between(from, to, usize::MAX)).await.unwrap_or_else(|e| panic!("{e}"));
     entries.into_iter().map(|entry| entry.target).collect()
 }
 

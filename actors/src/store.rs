@@ -124,6 +124,46 @@ pub struct DiagnosisQuery {
     pub limit: usize,
 }
 
+/// The audit trail in `[from, to)`, oldest first, at most `limit` entries, narrowed by any of
+/// the filters given. `actor`, `action` and `target` match the whole text exactly (case
+/// included). `result` matches by prefix: `401` finds `401 unauthenticated`, `4` every refusal
+/// of a client error, `ok` the actions carried out. Entries written before results were kept
+/// have none, so a `result` filter never finds them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Inclusive start.
+    pub from: DateTime<Utc>,
+    /// Exclusive end.
+    pub to: DateTime<Utc>,
+    pub limit: usize,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    /// A prefix of the result.
+    pub result: Option<String>,
+}
+
+impl AuditQuery {
+    /// Every entry in `[from, to)`, at most `limit`: no filter.
+    pub fn between(from: DateTime<Utc>, to: DateTime<Utc>, limit: usize) -> Self {
+        Self { from, to, limit, ..Self::default() }
+    }
+
+    /// Whether `entry` passes the filters (not the range or the limit): the reference the SQL
+    /// backends' `WHERE` clauses are held to, and what in-memory stores apply.
+    pub fn matches(&self, entry: &AuditEntry) -> bool {
+        let exact = |wanted: &Option<String>, value: &str| wanted.as_deref().is_none_or(|wanted| wanted == value);
+        let result = self
+            .result
+            .as_deref()
+            .is_none_or(|prefix| entry.result.as_deref().is_some_and(|result| result.starts_with(prefix)));
+        exact(&self.actor, &entry.actor)
+            && exact(&self.action, &entry.action)
+            && exact(&self.target, &entry.target)
+            && result
+    }
+}
+
 /// A historian backend.
 ///
 /// The timestamps a backend queries by (`Sample::at`, a record's `at`, `updated_at`) are kept
@@ -175,17 +215,67 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>>;
 
-    /// Audit entries in `[from, to)`, oldest first, at most `limit`.
-    fn read_audit(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>>;
+    /// Audit entries in `[query.from, query.to)` that pass its filters, oldest first, at most
+    /// `query.limit` (see [`AuditQuery`]).
+    fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>>;
 
     /// Every stored baseline, by well id.
     fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>>;
 
     /// Whether the store answers now (readiness).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(actor: &str, action: &str, target: &str, result: Option<&str>) -> AuditEntry {
+        AuditEntry {
+            at: DateTime::<Utc>::default(),
+            actor: actor.into(),
+            action: action.into(),
+            target: target.into(),
+            reason: None,
+            before: None,
+            after: None,
+            role: None,
+            client: None,
+            params: None,
+            result: result.map(str::to_owned),
+        }
+    }
+
+    fn query(actor: Option<&str>, action: Option<&str>, target: Option<&str>, result: Option<&str>) -> AuditQuery {
+        let owned = |text: Option<&str>| text.map(str::to_owned);
+        AuditQuery {
+            actor: owned(actor),
+            action: owned(action),
+            target: owned(target),
+            result: owned(result),
+            ..AuditQuery::default()
+        }
+    }
+
+    #[test]
+    fn audit_filters_match_names_exactly_and_results_by_prefix() {
+        let denied = entry("alice", "restart", "W-001", Some("403 forbidden"));
+        assert!(query(None, None, None, None).matches(&denied), "no filter passes everything");
+        assert!(query(Some("alice"), Some("restart"), Some("W-001"), Some("403")).matches(&denied));
+        assert!(query(None, None, None, Some("4")).matches(&denied));
+        assert!(query(None, None, None, Some("403 forbidden")).matches(&denied));
+        for refused in [
+            query(Some("Alice"), None, None, None),
+            query(Some("ali"), None, None, None),
+            query(None, Some("restart "), None, None),
+            query(None, None, Some("W-00"), None),
+            query(None, None, None, Some("ok")),
+            query(None, None, None, Some("forbidden")),
+        ] {
+            assert!(!refused.matches(&denied), "{refused:?}");
+        }
+        let older = entry("10.0.0.7", "ack", "W-001:gas_lock", None);
+        assert!(!query(None, None, None, Some("")).matches(&older), "an entry without a result never passes");
+        assert!(query(None, None, None, Some("")).matches(&denied), "an empty prefix passes any result");
+    }
 }

@@ -19,7 +19,7 @@ use crate::device::Backoff;
 use crate::diagnostics::book::Evaluation;
 use crate::diagnostics::{AlarmConfig, Priority, Source};
 use crate::domain::{SupervisionState, WellId};
-use crate::fleet::{FleetMsg, StatusEvent, WellSnapshot};
+use crate::fleet::{FleetMsg, RestartCause, RestartEvent, StatusEvent, WellSnapshot};
 use crate::restart::{RestartIntensity, Verdict};
 use crate::well::push_changes;
 use crate::well::{WellActor, WellArgs, WellContext, WellMsg, WellSpec};
@@ -61,6 +61,7 @@ pub enum SupervisorError {
 
 /// What supervision has done since start.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupervisorCounters {
     pub wells: usize,
     /// Automatic restarts after a failure.
@@ -265,6 +266,7 @@ impl SupervisorState {
         child.backoff.reset();
         self.counters.operator_restarts += 1;
         info!(well_id = %id, "operator restart");
+        self.announce_restart(id, RestartCause::Operator, None);
         self.context.fleet.update(id, |snapshot| snapshot.restarts += 1);
         self.start(myself, id).await;
         Ok(())
@@ -323,12 +325,14 @@ impl SupervisorState {
                 let (well_id, generation) = (id.clone(), child.generation);
                 warn!(well_id = %id, %reason, recent, delay_ms = delay.as_millis() as u64, "well actor failed; restarting");
                 myself.send_after(delay, move || SupervisorMsg::Respawn { well_id, generation });
-                self.set_supervision(id, SupervisionState::Restarting, Some(reason));
+                self.set_supervision(id, SupervisionState::Restarting, Some(reason.clone()));
+                self.announce_restart(id, RestartCause::Automatic, Some(reason));
             }
             Verdict::GiveUp => {
                 self.counters.gave_up += 1;
                 error!(well_id = %id, %reason, max_failures = self.policy.max_failures, "restart intensity exceeded; well left failed until an operator restart");
-                self.set_supervision(id, SupervisionState::Failed, Some(reason));
+                self.set_supervision(id, SupervisionState::Failed, Some(reason.clone()));
+                self.announce_restart(id, RestartCause::GaveUp, Some(reason));
             }
         }
     }
@@ -368,6 +372,13 @@ impl SupervisorState {
             // A drop is counted by the recorder and raises its own overflow alarm.
             let _ = self.context.recorder.try_submit_record(record);
         }
+    }
+
+    /// Tells the live event stream, so a client can tell an operator's restart from the
+    /// supervisor's (the supervision status events alone do not: `running` stays `running`).
+    fn announce_restart(&self, id: &WellId, cause: RestartCause, reason: Option<String>) {
+        let event = RestartEvent { well_id: id.clone(), at: self.context.clock.now(), cause, reason };
+        let _ = self.context.fleet_actor.cast(FleetMsg::Restart(event));
     }
 
     fn emit(

@@ -207,6 +207,7 @@ impl WellState {
         let plan = self.spec.plan.clone();
         let mut outcome = PollOutcome::new(plan.blocks.len());
         let mut sample = Sample::new(self.spec.id.clone(), self.context.clock.now());
+        let started = Instant::now();
         let Some(link) = self.link.as_mut() else {
             return (outcome, sample);
         };
@@ -228,6 +229,7 @@ impl WellState {
             }
         }
         sample.at = self.context.clock.now();
+        outcome.took = started.elapsed();
         (outcome, sample)
     }
 }
@@ -244,6 +246,7 @@ impl WellState {
         let connection = outcome.connection();
         let changes = self.update(|snapshot| {
             outcome.count_into(&mut snapshot.counters);
+            snapshot.poll_latency.observe(outcome.took);
             match submitted {
                 Some(Submitted::Queued) => snapshot.counters.samples_reported += 1,
                 Some(Submitted::Dropped) => snapshot.counters.samples_dropped += 1,
@@ -373,3 +376,7 @@ mod tests;
 #[cfg(test)]
 #[path = "well/restart_tests.rs"]
 mod restart_tests;
+
+#[cfg(test)]
+#[path = "well/latency_tests.rs"]
+mod latency_tests;

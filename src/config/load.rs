@@ -8,6 +8,7 @@ use wellvisor_actors::device::Profile;
 use wellvisor_actors::domain::{WellData, WellId};
 
 use super::sections::{Config, LogFormat, RetentionConfig, WellGroup};
+use super::security::TlsConfig;
 use super::well::{check_poll, resolve_thresholds, PollOverrides, WellDefinition, WellFactory};
 
 /// A configuration that cannot be used: the file, the key and the problem.
@@ -30,6 +31,27 @@ pub struct LoadedConfig {
     pub factory: WellFactory,
     /// Every configured well, groups expanded, in file order.
     pub wells: Vec<WellDefinition>,
+    /// What only the environment may say.
+    pub secrets: Secrets,
+}
+
+/// Secrets read from the environment, never from the file.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// `WELLVISOR_JWT_SECRET`: signs tokens (HS256).
+    pub jwt_secret: Option<String>,
+    /// `WELLVISOR_ADMIN_PASSWORD`: creates `admin` when the store has no enabled admin.
+    pub admin_password: Option<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |secret: &Option<String>| if secret.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("Secrets")
+            .field("jwt_secret", &shown(&self.jwt_secret))
+            .field("admin_password", &shown(&self.admin_password))
+            .finish()
+    }
 }
 
 impl LoadedConfig {
@@ -73,7 +95,16 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<LoadedC
             }
         }
     }
-    Ok(LoadedConfig { config, path: path.to_path_buf(), base_dir, factory, wells })
+    let secrets = Secrets { jwt_secret: env("WELLVISOR_JWT_SECRET"), admin_password: env("WELLVISOR_ADMIN_PASSWORD") };
+    if let Some(secret) = &secrets.jwt_secret {
+        if secret.len() < crate::auth::token::MIN_SECRET_BYTES {
+            return Err(fail("WELLVISOR_JWT_SECRET", crate::auth::token::WeakSecret(secret.len()).to_string()));
+        }
+    }
+    if let Some(password) = &secrets.admin_password {
+        crate::auth::password::check_policy(password).map_err(|e| fail("WELLVISOR_ADMIN_PASSWORD", e.to_string()))?;
+    }
+    Ok(LoadedConfig { config, path: path.to_path_buf(), base_dir, factory, wells, secrets })
 }
 
 fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Result<(), (String, String)> {
@@ -82,6 +113,15 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
     }
     if let Some(bind) = env("WELLVISOR_HTTP_BIND") {
         config.http.bind = bind.parse().map_err(|e| ("WELLVISOR_HTTP_BIND".to_owned(), format!("{bind:?}: {e}")))?;
+    }
+    if let Some(bind) = env("WELLVISOR_HTTP_OPS_BIND") {
+        let parsed = bind.parse().map_err(|e| ("WELLVISOR_HTTP_OPS_BIND".to_owned(), format!("{bind:?}: {e}")))?;
+        config.http.ops_bind = Some(parsed);
+    }
+    match (env("WELLVISOR_HTTP_TLS_CERT"), env("WELLVISOR_HTTP_TLS_KEY")) {
+        (Some(cert), Some(key)) => config.http.tls = Some(TlsConfig { cert: cert.into(), key: key.into() }),
+        (None, None) => {}
+        _ => return Err(("WELLVISOR_HTTP_TLS_CERT".into(), "set both TLS_CERT and TLS_KEY, or neither".into())),
     }
     if let Some(level) = env("WELLVISOR_LOG") {
         config.logging.level = level;
@@ -115,6 +155,7 @@ fn validate(config: &Config) -> Result<(), Problem> {
     }
     storage.check_backlog()?;
     check_retention(&config.retention)?;
+    super::security::check(&config.auth, &config.http)?;
     check_poll(&config.polling.settings()).map_err(|(key, problem)| (polling_key(key), problem))?;
     let supervision = &config.supervision;
     if supervision.max_failures == 0 || supervision.window.is_zero() {

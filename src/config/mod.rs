@@ -8,11 +8,13 @@ pub mod bytesize;
 pub mod duration;
 mod load;
 mod sections;
+pub mod security;
 pub mod well;
 
-pub use load::{load, load_profiles, ConfigError, LoadedConfig};
+pub use load::{load, load_profiles, ConfigError, LoadedConfig, Secrets};
 pub use sections::{
     Config, HttpConfig, LogFormat, LoggingConfig, ModbusConfig, PollingConfig, ProfilesConfig, RetentionConfig,
     SimulatorConfig, StorageConfig, SupervisionConfig, WellGroup,
 };
+pub use security::{AuthConfig, RateLimitConfig, TlsConfig};
 pub use well::{PollOverrides, WellDefinition, WellDefinitionError, WellFactory};

@@ -12,6 +12,7 @@ use wellvisor_actors::recorder::{BacklogSettings, SpoolSettings, DEFAULT_MEMORY_
 use wellvisor_actors::supervisor::RestartPolicy;
 use wellvisor_actors::well::PollSettings;
 
+use super::security::{AuthConfig, RateLimitConfig, TlsConfig};
 use super::well::WellDefinition;
 use super::{bytesize, duration};
 
@@ -20,6 +21,8 @@ use super::{bytesize, duration};
 pub struct Config {
     #[serde(default)]
     pub http: HttpConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
     #[serde(default)]
     pub storage: StorageConfig,
     #[serde(default)]
@@ -56,11 +59,42 @@ pub struct HttpConfig {
     /// Largest request body accepted, in bytes.
     #[serde(default = "default_body_limit")]
     pub body_limit: usize,
+    /// Clients that may follow `GET /api/v1/events` at once; one more is answered 503 with
+    /// `Retry-After`. Each costs a task and a queue of up to 4096 shared events. 0 turns the
+    /// stream off.
+    #[serde(default = "default_event_subscribers")]
+    pub event_subscribers: usize,
+    /// Serve `/health/*` and `/metrics` here instead of on `bind`, e.g. `0.0.0.0:9090` for a
+    /// port only the cluster reaches. Env: `WELLVISOR_HTTP_OPS_BIND`.
+    #[serde(default)]
+    pub ops_bind: Option<SocketAddr>,
+    /// Origins allowed to call the API from a browser (`https://scada.example.com`). Empty:
+    /// no cross-origin access.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// Take the client's address from `X-Forwarded-For` (only behind a proxy you trust): it is
+    /// what the rate limits count and the audit records.
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
+    #[serde(default)]
+    pub rate_limit: RateLimitConfig,
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { bind: default_bind(), request_timeout: default_request_timeout(), body_limit: default_body_limit() }
+        Self {
+            bind: default_bind(),
+            request_timeout: default_request_timeout(),
+            body_limit: default_body_limit(),
+            event_subscribers: default_event_subscribers(),
+            ops_bind: None,
+            cors_origins: Vec::new(),
+            trust_forwarded_for: false,
+            rate_limit: RateLimitConfig::default(),
+            tls: None,
+        }
     }
 }
 
@@ -72,6 +106,9 @@ fn default_request_timeout() -> Duration {
 }
 fn default_body_limit() -> usize {
     64 * 1024
+}
+fn default_event_subscribers() -> usize {
+    wellvisor_actors::fleet::DEFAULT_SUBSCRIBER_LIMIT
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -15,19 +15,23 @@ use wellvisor_actors::well::{PollSettings, WellSpec};
 use super::duration;
 
 /// One well: who it is and where its device answers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WellDefinition {
     /// Unique id, e.g. `W-001`.
+    #[schema(examples("W-100"))]
     pub id: WellId,
     /// Display name; defaults to the id.
     #[serde(default)]
     pub name: String,
     /// The device profile's name (a file in the profiles directory, without `.toml`).
+    #[schema(examples("esp-default"))]
     pub profile: String,
     /// Host name or IP address of the device or gateway.
+    #[schema(examples("10.0.0.5"))]
     pub host: String,
     /// Modbus TCP port.
+    #[schema(maximum = 65535, examples(502))]
     pub port: u16,
     /// Unit id; defaults to the profile's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,19 +49,25 @@ pub struct WellDefinition {
     pub thresholds: ThresholdOverrides,
 }
 
-/// Per-well poll settings; anything unset takes the `[polling]` default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Per-well poll settings; anything unset takes the `[polling]` default. Durations are written
+/// as in the configuration file: `500ms`, `5s`, `2m`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PollOverrides {
     #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, examples("5s"))]
     pub period: Option<Duration>,
     #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, examples("5s"))]
     pub timeout: Option<Duration>,
     #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, examples("5s"))]
     pub jitter: Option<Duration>,
     #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, examples("5s"))]
     pub backoff_initial: Option<Duration>,
     #[serde(default, with = "duration::option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, examples("5s"))]
     pub backoff_cap: Option<Duration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<usize>,

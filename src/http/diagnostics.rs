@@ -6,18 +6,19 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use wellvisor_actors::diagnostics::{DiagnosisRecord, Source};
 use wellvisor_actors::domain::WellId;
 use wellvisor_actors::store::DiagnosisQuery;
 
 use super::ask::within;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiQuery, WellIdPath};
 use super::range::RangeParams;
 use super::state::AppState;
 
 /// The answer.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DiagnosticsPage {
     pub well_id: WellId,
     pub from: DateTime<Utc>,
@@ -29,6 +30,15 @@ pub struct DiagnosticsPage {
 }
 
 /// `GET /api/v1/wells/{id}/diagnostics`.
+#[utoipa::path(get, path = "/api/v1/wells/{id}/diagnostics", tag = "wells",
+    params(("id" = WellId, Path, description = "the well"), RangeParams),
+    responses(
+        (status = 200, description = "each diagnosis raised and cleared in the range, oldest first", body = DiagnosticsPage),
+        (status = 400, description = "a malformed well id (`invalid_well_id`), an unknown query key, a timestamp or limit that cannot be read or an empty range (`bad_request`)", body = ErrorBody),
+        (status = 404, description = "no such well (`unknown_well`)", body = ErrorBody),
+        (status = 422, description = "a limit out of range (`unprocessable`)", body = ErrorBody),
+        (status = 503, description = "the store did not answer in time (`unavailable`)", body = ErrorBody),
+    ))]
 pub async fn well_diagnostics(
     State(state): State<AppState>,
     WellIdPath(id): WellIdPath,

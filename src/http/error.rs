@@ -2,7 +2,7 @@
 //! `{"error": {"code": "...", "message": "..."}}` with the status that tells the client what to
 //! do: fix the request (4xx) or retry later (503). Bad input is never a 500.
 
-use axum::http::{Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -12,6 +12,10 @@ use wellvisor_actors::store::StoreError;
 use wellvisor_actors::supervisor::SupervisorError;
 
 use crate::config::WellDefinitionError;
+
+/// The code of the error an answer carries, for middleware that reports on answers (the audit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCode(pub &'static str);
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +59,22 @@ pub enum ApiError {
     Timeout,
     #[error("the service is shutting down")]
     ShuttingDown,
+    /// No credentials, or credentials that prove nothing (bad, expired, revoked, disabled).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Authenticated, but the role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many requests from this client; `retry_after` seconds until the next is allowed.
+    #[error("too many requests: retry in {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    #[error("unknown user {0}")]
+    UnknownUser(String),
+    #[error("unknown API key {0}")]
+    UnknownApiKey(String),
+    /// The request clashes with what exists (a user name taken).
+    #[error("{0}")]
+    Conflict(String),
     /// A bug: never the client's input.
     #[error("internal error: {0}")]
     Internal(String),
@@ -69,7 +89,11 @@ impl ApiError {
             }
             Self::UnknownWell(_) | Self::UnknownAlarm(_) | Self::NoRoute(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::DuplicateWell(_) | Self::ActionRefused(_) => StatusCode::CONFLICT,
+            Self::DuplicateWell(_) | Self::ActionRefused(_) | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::UnknownUser(_) | Self::UnknownApiKey(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) | Self::InvalidDefinition(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -98,6 +122,12 @@ impl ApiError {
             Self::Unavailable(_) => "unavailable",
             Self::Timeout => "timeout",
             Self::ShuttingDown => "shutting_down",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::UnknownUser(_) => "unknown_user",
+            Self::UnknownApiKey(_) => "unknown_api_key",
+            Self::Conflict(_) => "conflict",
             Self::Internal(_) => "internal",
         }
     }
@@ -111,6 +141,8 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed { method: method.to_string(), path: path.into() },
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge("the request body is larger than allowed".into()),
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Self::Timeout,
+            StatusCode::UNAUTHORIZED => Self::Unauthenticated("authentication required".into()),
+            StatusCode::FORBIDDEN => Self::Forbidden(format!("{method} {path} is not allowed")),
             status if status.is_client_error() => Self::BadRequest(reason),
             _ => Self::Internal(reason),
         }
@@ -164,14 +196,20 @@ impl From<StoreError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// The JSON of every error answer; the OpenAPI document files it as `ApiError`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ApiError)]
+pub(crate) struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorDetail<'a> {
+    /// Stable and machine-readable (`unknown_well`, `unprocessable`, `unauthenticated`...): branch on it.
+    #[schema(examples("unknown_well"))]
     code: &'a str,
+    /// For people: what was wrong and, where it helps, what to send instead.
+    #[schema(examples("unknown well W-404"))]
     message: String,
 }
 
@@ -182,7 +220,18 @@ impl IntoResponse for ApiError {
             tracing::warn!(status = status.as_u16(), error = %self, "request failed");
         }
         let body = ErrorBody { error: ErrorDetail { code: self.code(), message: self.to_string() } };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(self.code()));
+        match self {
+            Self::Unauthenticated(_) => {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::RateLimited { retry_after } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            _ => {}
+        }
+        response
     }
 }
 

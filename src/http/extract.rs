@@ -72,6 +72,24 @@ impl<S: Send + Sync> FromRequestParts<S> for WellIdPath {
     }
 }
 
+/// A `{name}` or `{id}` path segment taken as text, at most 128 characters; the handler
+/// judges what it names.
+pub struct TextPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for TextPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::from_rejection(rejection.status(), rejection.body_text().to_lowercase()))?;
+        if raw.chars().count() > 128 {
+            return Err(ApiError::BadRequest("the path segment is longer than 128 characters".into()));
+        }
+        Ok(Self(raw))
+    }
+}
+
 /// Who asked for an operator action, as the audit records it until authentication exists
 /// (esp-domain §3.4): the client's socket address when the server was started with connect
 /// info (it is absent in socket-free tests), and what an `X-Forwarded-For` header claims.
@@ -89,16 +107,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| *address);
-        let forwarded_for = forwarded_for(&parts.headers);
-        Ok(Self { peer, forwarded_for })
+        Ok(Self::from_parts(&parts.extensions, &parts.headers))
     }
 }
 
 impl ClientAddr {
-    /// The actor of an audit entry: `10.0.0.7`, `10.0.0.7 (via 127.0.0.1)`, or `unknown`.
-    pub fn actor(&self) -> String {
-        self.to_string()
+    /// The client of a whole request, for middleware.
+    pub fn of<B>(request: &axum::http::Request<B>) -> Self {
+        Self::from_parts(request.extensions(), request.headers())
+    }
+
+    fn from_parts(extensions: &axum::http::Extensions, headers: &HeaderMap) -> Self {
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| *address);
+        Self { peer, forwarded_for: forwarded_for(headers) }
     }
 }
 
@@ -187,14 +208,14 @@ mod tests {
 
     #[test]
     fn the_actor_is_the_peer_and_what_a_proxy_forwarded_for() {
-        assert_eq!(client(None, &[]).actor(), "unknown");
-        assert_eq!(client(Some("127.0.0.1:5000"), &[]).actor(), "127.0.0.1");
-        assert_eq!(client(Some("127.0.0.1:5000"), &["10.0.0.7"]).actor(), "10.0.0.7 (via 127.0.0.1)");
+        assert_eq!(client(None, &[]).to_string(), "unknown");
+        assert_eq!(client(Some("127.0.0.1:5000"), &[]).to_string(), "127.0.0.1");
+        assert_eq!(client(Some("127.0.0.1:5000"), &["10.0.0.7"]).to_string(), "10.0.0.7 (via 127.0.0.1)");
         assert_eq!(
-            client(None, &["10.0.0.7, 10.0.0.1", "10.0.0.2"]).actor(),
+            client(None, &["10.0.0.7, 10.0.0.1", "10.0.0.2"]).to_string(),
             "10.0.0.7, 10.0.0.1, 10.0.0.2 (via unknown)"
         );
-        assert_eq!(client(None, &[" , "]).actor(), "unknown");
+        assert_eq!(client(None, &[" , "]).to_string(), "unknown");
     }
 
     #[test]

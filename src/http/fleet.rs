@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 use wellvisor_actors::diagnostics::PriorityCounts;
 use wellvisor_actors::domain::{ConnectionState, RunState, SupervisionState};
 use wellvisor_actors::fleet::{FleetCounters, FleetMsg, FleetSummary};
@@ -22,7 +23,7 @@ use super::state::AppState;
 const ALARM_PRIORITIES: [&str; 3] = ["high", "medium", "low"];
 
 /// The overview's body.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FleetOverview {
     #[serde(flatten)]
     pub counts: FleetCounts,
@@ -33,7 +34,7 @@ pub struct FleetOverview {
 }
 
 /// How many wells are in each state.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FleetCounts {
     pub wells: usize,
     pub connection: BTreeMap<&'static str, usize>,
@@ -44,7 +45,7 @@ pub struct FleetCounts {
 }
 
 /// One actor's counters, or why they are missing.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Part<T> {
     pub available: bool,
     #[serde(flatten)]
@@ -63,6 +64,8 @@ impl<T> From<Result<T, ApiError>> for Part<T> {
 }
 
 /// `GET /api/v1/fleet`.
+#[utoipa::path(get, path = "/api/v1/fleet", tag = "fleet",
+    responses((status = 200, description = "the overview; an actor that did not answer in time only marks its part unavailable", body = FleetOverview)))]
 pub async fn fleet_overview(State(state): State<AppState>) -> Json<FleetOverview> {
     let mut summary = state.fleet.summary();
     summary.active_alarms = by_priority(state.alarms.annunciated_counts());

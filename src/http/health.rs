@@ -11,20 +11,24 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use wellvisor_actors::recorder::{RecorderMsg, RecorderSnapshot};
 
 use super::ask::{ask, within};
+use super::openapi::ProbeAnswer;
 use super::state::AppState;
 
 /// `GET /health/live`: 200 for as long as the process answers at all.
+#[utoipa::path(get, path = "/health/live", tag = "probes", security(()),
+    responses((status = 200, description = "the process serves: `{\"status\": \"live\"}`", body = ProbeAnswer)))]
 pub async fn live() -> Json<serde_json::Value> {
     Json(json!({ "status": "live" }))
 }
 
 /// What readiness looked at.
-#[derive(Serialize)]
-struct ReadyChecks {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReadyChecks {
     supervision_tree: &'static str,
     store: &'static str,
     shutdown: &'static str,
@@ -33,8 +37,8 @@ struct ReadyChecks {
 }
 
 /// How far behind the store the recorder is, and what it holds meanwhile (both kinds).
-#[derive(Serialize)]
-struct HistorianCheck {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HistorianCheck {
     store_available: bool,
     lag_secs: u64,
     memory_buffered: usize,
@@ -71,6 +75,11 @@ impl HistorianCheck {
 }
 
 /// `GET /health/ready`.
+#[utoipa::path(get, path = "/health/ready", tag = "probes", security(()),
+    responses(
+        (status = 200, description = "ready: `status` is `ready`, with the checks", body = ProbeAnswer),
+        (status = 503, description = "not ready: `status` is `not_ready`, with the checks and an `error` naming what failed", body = ProbeAnswer),
+    ))]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let health = &state.health;
     let (store, recorder) = tokio::join!(
@@ -110,6 +119,11 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /health/startup`.
+#[utoipa::path(get, path = "/health/startup", tag = "probes", security(()),
+    responses(
+        (status = 200, description = "the initial fleet is spawned: `status` is `started`", body = ProbeAnswer),
+        (status = 503, description = "still starting: `status` is `starting`, with an `error`", body = ProbeAnswer),
+    ))]
 pub async fn startup(State(state): State<AppState>) -> Response {
     if state.health.startup_complete() {
         return Json(json!({ "status": "started" })).into_response();

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::error::ApiError;
 
@@ -17,11 +18,18 @@ pub const DEFAULT_WINDOW: TimeDelta = TimeDelta::hours(1);
 
 /// The query string of a history endpoint that takes nothing else (diagnostics, audit).
 /// Unknown keys are refused, so a typo is never silently ignored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RangeParams {
+    /// Start of the range, inclusive, RFC 3339 in any offset; default `to` minus one hour.
+    #[param(value_type = Option<String>, format = DateTime)]
     from: Option<String>,
+    /// End of the range, exclusive, RFC 3339; default now. Must be after `from`.
+    #[param(value_type = Option<String>, format = DateTime)]
     to: Option<String>,
+    /// The most entries to return (1 to 10000; default 1000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000, default = 1000)]
     limit: Option<String>,
 }
 

@@ -12,6 +12,7 @@ use wellvisor_actors::recorder::{RecorderIntake, RecorderMsg};
 use wellvisor_actors::store::Store;
 use wellvisor_actors::supervisor::SupervisorMsg;
 
+use super::guard::Security;
 use crate::config::{HttpConfig, WellFactory};
 
 /// The handlers' view of the running service. Cheap to clone: every field is shared.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub alarms: AlarmBook,
     /// Where operator actions go to the historian (audit, alarm journal and states).
     pub records: RecorderIntake,
+    /// Authentication, authorization, rate limits and the hardening settings.
+    pub security: Arc<Security>,
     /// How long a handler waits for an actor's answer before it answers 503. An operator restart
     /// waits for the old well actor to stop, so keep this above the supervisor's `stop_timeout`.
     pub call_timeout: Duration,

@@ -10,30 +10,42 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use wellvisor_actors::domain::{Parameter, RunState, Sample, TripCode, Values, WellId};
 use wellvisor_actors::store::{Resolution, RollupPoint, RollupQuery, TelemetryQuery};
 
 use super::ask::within;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiQuery, WellIdPath};
+use super::openapi::TelemetryAnswer;
 use super::range::Range;
 use super::resolution::{observed_period, Requested, Served, DEFAULT_RAW_PERIOD};
 use super::state::AppState;
 
 /// The query string as sent; every value is checked by [`TelemetryParams::resolve`].
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TelemetryParams {
+    /// Start of the range, inclusive, RFC 3339 in any offset; default `to` minus one hour.
+    #[param(value_type = Option<String>, format = DateTime)]
     from: Option<String>,
+    /// End of the range, exclusive, RFC 3339; default now. Must be after `from`.
+    #[param(value_type = Option<String>, format = DateTime)]
     to: Option<String>,
+    /// Parameters wanted, comma-separated canonical names; default all.
+    #[param(value_type = Option<Vec<Parameter>>, style = Form, explode = false)]
     params: Option<String>,
+    /// The most samples or points to return (1 to 10000; default 1000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000, default = 1000)]
     limit: Option<String>,
     /// `raw` (the default), `1m`, `1h` or `auto`.
+    #[param(value_type = Option<String>, pattern = "^(raw|1m|1h|auto)$", default = "raw")]
     resolution: Option<String>,
 }
 
 /// The answer at `raw` resolution.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TelemetryPage {
     pub well_id: WellId,
     pub from: DateTime<Utc>,
@@ -51,7 +63,7 @@ pub struct TelemetryPage {
 }
 
 /// One sample, without the well id the page already carries.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TelemetrySample {
     pub at: DateTime<Utc>,
     pub values: Values,
@@ -60,7 +72,7 @@ pub struct TelemetrySample {
 }
 
 /// The answer at a roll-up resolution: one point per bucket that had values, `at` its start.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RollupPage {
     pub well_id: WellId,
     pub from: DateTime<Utc>,
@@ -77,6 +89,15 @@ pub struct RollupPage {
 }
 
 /// `GET /api/v1/wells/{id}/telemetry`.
+#[utoipa::path(get, path = "/api/v1/wells/{id}/telemetry", tag = "wells",
+    params(("id" = WellId, Path, description = "the well"), TelemetryParams),
+    responses(
+        (status = 200, description = "raw samples (`resolution` is `raw`) or roll-up points (`1m`, `1h`), oldest first", body = TelemetryAnswer),
+        (status = 400, description = "a malformed well id (`invalid_well_id`), an unknown query key, a timestamp or limit that cannot be read, an empty range (`bad_request`) or an unknown parameter (`unknown_parameter`)", body = ErrorBody),
+        (status = 404, description = "no such well (`unknown_well`)", body = ErrorBody),
+        (status = 422, description = "a limit out of range, an unknown resolution, or a roll-up range or parameter that cannot be served (`unprocessable`)", body = ErrorBody),
+        (status = 503, description = "the store did not answer in time (`unavailable`)", body = ErrorBody),
+    ))]
 pub async fn well_telemetry(
     State(state): State<AppState>,
     WellIdPath(id): WellIdPath,

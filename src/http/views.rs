@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use wellvisor_actors::diagnostics::{
     AlarmBook, AlarmFilter, AlarmRecord, AlarmState, DiagnosisRecord, Source, Thresholds,
 };
@@ -12,7 +13,7 @@ use wellvisor_actors::domain::{ConnectionState, RunState, SupervisionState, Trip
 use wellvisor_actors::fleet::{DeviceCounters, LastError, LatestValues, WellSnapshot};
 
 /// One row of `GET /api/v1/wells`; also the body of add and restart answers.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct WellSummary {
     pub id: WellId,
     pub name: String,
@@ -44,7 +45,7 @@ impl From<&WellSnapshot> for WellSummary {
 
 /// `GET /api/v1/wells/{id}`: the summary plus device, static data, values, counters and
 /// diagnoses.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct WellDetail {
     #[serde(flatten)]
     pub summary: WellSummary,
@@ -133,7 +134,7 @@ fn annunciated(state: AlarmState) -> bool {
 }
 
 /// `GET /api/v1/wells`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct WellList {
     pub count: usize,
     pub wells: Vec<WellSummary>,

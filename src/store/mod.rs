@@ -8,7 +8,8 @@
 //! - [`SqliteStore`]: the embedded default, a single SQLite file; nothing to install.
 //! - [`PostgresStore`]: the production historian: day-partitioned telemetry, batch ingest;
 //!   [`PostgresOptions`] sizes its pool and bounds its statements.
-//! - [`open_historian`]: the same, also handing out the backend's [`Retention`] operations.
+//! - [`open_historian`]: the same, also handing out the backend's [`Retention`] operations and
+//!   its users and API keys (`crate::auth::accounts::Accounts`).
 //! - [`retention`]: the days of raw telemetry the archive exports, drops and restores.
 //! - [`StoreOpenError`]: why a store could not be opened, naming the path or URL at fault.
 //! - `names`: how diagnostic enums and sources are spelled in storage columns (any backend).
@@ -35,6 +36,8 @@ use std::sync::Arc;
 use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::domain::Parameter;
 use wellvisor_actors::store::{Store, StoreError};
+
+use crate::auth::accounts::Accounts;
 
 pub use error::StoreOpenError;
 
@@ -73,12 +76,14 @@ fn unsupported(scheme: Option<&str>) -> StoreOpenError {
     StoreOpenError::Unsupported { reason }
 }
 
-/// One historian seen three ways: as the `Store` the service writes and reads, as the
-/// [`Retention`] operations only the archive uses, and as the roll-ups it holds in memory.
+/// One historian seen four ways: as the `Store` the service writes and reads, as the
+/// [`Retention`] operations only the archive uses, as the users and API keys authentication
+/// loads and saves, and as the roll-ups it holds in memory.
 #[derive(Clone)]
 pub struct Historian {
     pub store: Arc<dyn Store>,
     pub retention: Arc<dyn Retention>,
+    pub accounts: Arc<dyn Accounts>,
     pub(crate) rollups: Arc<dyn HeldRollups>,
 }
 
@@ -95,7 +100,8 @@ pub(crate) trait HeldRollups: Send + Sync + 'static {
     fn write_behind(&self) -> &rollup::write_behind::WriteBehind;
 }
 
-/// Opens the store named by `url` as [`open`] does, keeping its retention operations too.
+/// Opens the store named by `url` as [`open`] does, keeping its retention operations and its
+/// accounts too.
 pub async fn open_historian(url: &str) -> Result<Historian, StoreOpenError> {
     match scheme(url) {
         Some("sqlite") => Ok(Historian::from(Arc::new(SqliteStore::open(url).await?))),
@@ -104,9 +110,9 @@ pub async fn open_historian(url: &str) -> Result<Historian, StoreOpenError> {
     }
 }
 
-impl<S: Store + Retention + HeldRollups> From<Arc<S>> for Historian {
+impl<S: Store + Retention + Accounts + HeldRollups> From<Arc<S>> for Historian {
     fn from(backend: Arc<S>) -> Historian {
-        Historian { store: backend.clone(), retention: backend.clone(), rollups: backend }
+        Historian { store: backend.clone(), retention: backend.clone(), accounts: backend.clone(), rollups: backend }
     }
 }
 

@@ -14,8 +14,12 @@
 //!   0003, 0004).
 //! - `recovery.rs`: at open, the roll-ups of raw rows a crash left unflushed, recounted.
 //! - `retention.rs`: days of raw telemetry exported, dropped as partitions, restored.
-//! - `diagnostics.rs`: diagnosis history, alarms, journal, audit and baselines (migration 0002).
+//! - `diagnostics.rs`: diagnosis history, alarms, journal and baselines (migration 0002).
+//! - `audit.rs`: the append-only audit trail and its filtered reads (migrations 0002, 0006).
+//! - `accounts.rs`: users and API keys (migration 0006).
 
+mod accounts;
+mod audit;
 mod diagnostics;
 mod once;
 mod options;
@@ -41,7 +45,8 @@ use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use wellvisor_actors::domain::{Sample, WellId};
 use wellvisor_actors::store::{
-    DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery,
+    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
+    TelemetryQuery,
 };
 
 use self::options::redact;
@@ -362,13 +367,8 @@ impl Store for PostgresStore {
         )
     }
 
-    fn read_audit(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>> {
-        Box::pin(async move { verdict("reading audit", diagnostics::audit(&self.pool, from, to, limit).await) })
+    fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {
+        Box::pin(async move { verdict("reading audit", audit::read(&self.pool, query).await) })
     }
 
     fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>> {

@@ -9,8 +9,12 @@
 //!   0003, 0004).
 //! - `recovery.rs`: at open, the roll-ups of raw rows a crash left unflushed, recounted.
 //! - `retention.rs`: days of raw telemetry exported, deleted and restored well by well.
-//! - `diagnostics.rs`: diagnosis history, alarms, journal, audit and baselines (migration 0002).
+//! - `diagnostics.rs`: diagnosis history, alarms, journal and baselines (migration 0002).
+//! - `audit.rs`: the append-only audit trail and its filtered reads (migrations 0002, 0006).
+//! - `accounts.rs`: users and API keys (migration 0006).
 
+mod accounts;
+mod audit;
 mod diagnostics;
 mod recovery;
 mod retention;
@@ -34,7 +38,8 @@ use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use wellvisor_actors::domain::{Sample, WellId};
 use wellvisor_actors::store::{
-    DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery,
+    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
+    TelemetryQuery,
 };
 
 use super::error::{sqlite_store_error, StoreOpenError};
@@ -298,13 +303,8 @@ impl Store for SqliteStore {
         Box::pin(async move { verdict(diagnostics::journal(&self.pool, from, to, limit).await) })
     }
 
-    fn read_audit(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>> {
-        Box::pin(async move { verdict(diagnostics::audit(&self.pool, from, to, limit).await) })
+    fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {
+        Box::pin(async move { verdict(audit::read(&self.pool, query).await) })
     }
 
     fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>> {

@@ -8,12 +8,17 @@
 //! ```
 //!
 //! Each case becomes its own `#[tokio::test]` named after the behaviour. Sample cases are
-//! here; record cases (diagnoses, alarms, journal, audit, baselines) in `suite/records.rs`
-//! and roll-up cases in `suite/rollups.rs`, both also run against the engine's `MemoryStore`,
-//! so the recorder, actor and API tests that use it see what a real backend would do. The SQL
-//! backends' write-behind roll-ups have their own cases in `suite/write_behind.rs`, run with
-//! `store_suite!(write_behind $fixture)` on a fixture that returns the backend's own type.
+//! here; record cases (diagnoses, alarms, journal, audit, baselines) in `suite/records.rs`,
+//! the audit trail's filters in `suite/audit.rs` and roll-up cases in `suite/rollups.rs`, all
+//! also run against the engine's `MemoryStore`, so the recorder, actor and API tests that use
+//! it see what a real backend would do. The SQL backends' write-behind roll-ups have their own
+//! cases in `suite/write_behind.rs`, run with `store_suite!(write_behind $fixture)` on a
+//! fixture that returns the backend's own type. Users and API keys (`suite/accounts.rs`) run
+//! with `store_suite!(accounts $fixture)` on a fixture that returns an `Arc<dyn Accounts>`,
+//! against both backends and the auth module's `MemoryAccounts`.
 
+mod accounts;
+mod audit;
 mod records;
 mod rollups;
 mod write_behind;
@@ -25,7 +30,8 @@ use wellvisor_actors::domain::{Parameter, RunState, Sample, TripCode, WellId};
 use wellvisor_actors::store::{Store, StoredWell, TelemetryQuery};
 
 /// Expands to one `#[tokio::test]` per suite case, each on a fresh store from `$fixture`.
-/// `store_suite!(records $fixture)` runs the record cases only.
+/// `store_suite!(records $fixture)` runs the record cases only; `store_suite!(accounts $fixture)`
+/// runs the users and API keys cases, on a fixture that returns an `Arc<dyn Accounts>`.
 macro_rules! store_suite {
     (records $fixture:path) => {
         $crate::store::suite::store_suite!($fixture;
@@ -39,6 +45,17 @@ macro_rules! store_suite {
             audit_is_append_only_in_write_order,
             a_batch_with_an_invalid_record_writes_nothing,
             an_empty_record_batch_is_a_no_op,
+            audit_entries_round_trip_with_and_without_roles_and_results,
+            audit_filters_match_actor_action_and_target_exactly,
+            audit_results_match_by_prefix,
+            audit_filters_combine_and_apply_before_the_range_limit,
+        );
+    };
+    (accounts $fixture:path) => {
+        $crate::store::suite::store_suite!($fixture;
+            users_and_api_keys_round_trip_sorted,
+            saving_a_user_again_replaces_it,
+            saving_an_api_key_again_replaces_it,
         );
     };
     (write_behind $fixture:path) => {
@@ -84,6 +101,8 @@ macro_rules! store_suite {
 }
 pub(crate) use store_suite;
 
+pub(crate) use accounts::*;
+pub(crate) use audit::*;
 pub(crate) use records::*;
 pub(crate) use rollups::*;
 pub(crate) use write_behind::*;

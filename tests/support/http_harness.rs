@@ -4,6 +4,9 @@
 //! `oneshot`. Each test file uses part of it, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+#[path = "auth.rs"]
+pub mod auth;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -29,7 +32,8 @@ use wellvisor_actors::domain::{Sample, WellId};
 use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetView, WellSnapshot};
 use wellvisor_actors::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderMsg, DEFAULT_RECORD_CAPACITY};
 use wellvisor_actors::store::{
-    DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery,
+    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
+    TelemetryQuery,
 };
 use wellvisor_actors::supervisor::{RestartPolicy, SupervisorArgs, SupervisorMsg, WellSupervisor};
 use wellvisor_actors::well::{PollSettings, WellContext};
@@ -174,13 +178,8 @@ impl Store for MemoryStore {
         self.records.read_alarm_journal(from, to, limit)
     }
 
-    fn read_audit(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>> {
-        self.records.read_audit(from, to, limit)
+    fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {
+        self.records.read_audit(query)
     }
 
     fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>> {
@@ -268,15 +267,45 @@ impl TestApp {
     pub async fn audit_entries(&self) -> Vec<AuditEntry> {
         self.flush().await;
         let now = Utc::now();
-        let read = self.store.read_audit(now - chrono::TimeDelta::days(1), now + chrono::TimeDelta::minutes(1), 1_000);
-        read.await.unwrap_or_else(|e| panic!("reading the audit: {e}"))
+        let query = AuditQuery::between(now - chrono::TimeDelta::days(1), now + chrono::TimeDelta::minutes(1), 1_000);
+        self.store.read_audit(&query).await.unwrap_or_else(|e| panic!("reading the audit: {e}"))
     }
 
     pub async fn post(&self, uri: &str) -> Answer {
         self.send(request(Method::POST, uri, Body::empty())).await
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Answer {
+    /// Sends a request as `admin`, unless it carries credentials of its own.
+    pub async fn send(&self, mut request: Request<Body>) -> Answer {
+        if !request.headers().contains_key(header::AUTHORIZATION) {
+            let bearer = format!("Bearer {}", auth::token_for(wellvisor::auth::Role::Admin));
+            request.headers_mut().insert(header::AUTHORIZATION, bearer.parse().unwrap_or_else(|e| panic!("{e}")));
+        }
+        self.send_as_is(request).await
+    }
+
+    /// The same app, its router allowing cross-origin calls from `origins`.
+    pub fn with_cors(mut self, origins: &[&str]) -> Self {
+        let current = &self.state.security;
+        let limiter =
+            wellvisor::http::rate_limit::RateLimiter::new(wellvisor::config::RateLimitConfig::default(), false);
+        let mut security = wellvisor::http::guard::Security::new(current.auth.clone(), limiter);
+        if let Some(security) = Arc::get_mut(&mut security) {
+            security.cors_origins = origins.iter().map(|o| o.parse().unwrap_or_else(|e| panic!("{e}"))).collect();
+        }
+        self.state.security = security;
+        self.router = router(self.state.clone(), HttpLimits::default());
+        self
+    }
+
+    /// The status and headers only, the body left unread: for streams that never end.
+    pub async fn head_of(&self, request: Request<Body>) -> (StatusCode, HeaderMap) {
+        let response = self.router.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
+        (response.status(), response.headers().clone())
+    }
+
+    /// Sends a request with exactly the credentials it carries, none included.
+    pub async fn send_as_is(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
         let (parts, body) = response.into_parts();
         let bytes = to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
@@ -367,6 +396,7 @@ async fn spawn_tree(store: Arc<MemoryStore>) -> AppState {
         health,
         alarms,
         records: intake,
+        security: auth::test_security().await,
         call_timeout: 2 * SECOND,
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod auth;
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -100,10 +102,13 @@ impl ChildProcess {
         ChildProcess::spawn_with_env(args, &[])
     }
 
-    /// As [`ChildProcess::spawn`], with extra environment variables.
+    /// As [`ChildProcess::spawn`], with extra environment variables. The test token secret
+    /// and admin password are always set, so [`http`] is admitted as `admin`.
     pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> ChildProcess {
         let child = Command::new(BIN)
             .args(args)
+            .env("WELLVISOR_JWT_SECRET", auth::TEST_SECRET)
+            .env("WELLVISOR_ADMIN_PASSWORD", auth::TEST_ADMIN_PASSWORD)
             .envs(env.iter().copied())
             .env("WELLVISOR_LOG", "warn")
             .stdout(Stdio::null())
@@ -157,13 +162,15 @@ pub async fn eventually<T>(within: Duration, what: &str, mut check: impl AsyncFn
     }
 }
 
-/// One HTTP/1.1 request with `Connection: close`; returns the status and the JSON body
+/// One HTTP/1.1 request with `Connection: close`, as `admin`; returns the status and the JSON body
 /// (`Value::Null` when the body is empty or not JSON).
 pub async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, Value)> {
     let mut stream = TcpStream::connect(addr).await?;
     let body = body.unwrap_or("");
+    let token = auth::token_for(wellvisor::auth::Role::Admin);
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await?;

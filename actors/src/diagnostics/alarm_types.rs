@@ -15,6 +15,7 @@ pub const MAX_SHELF: Duration = Duration::from_secs(24 * 3600);
 
 /// What an operator sees of an alarm: the overlay if one is set, else the core state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmState {
     Normal,
@@ -63,6 +64,7 @@ impl fmt::Display for AlarmState {
 
 /// Severity of consequence × time available to respond (esp-domain §3.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     High,
@@ -124,6 +126,7 @@ pub struct Transition {
 
 /// An operator's shelf: hidden until `until`, or, when `until` is `None`, until the condition clears.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shelf {
     pub until: Option<DateTime<Utc>>,
     pub reason: String,
@@ -153,6 +156,7 @@ pub enum AlarmError {
 /// Everything an [`super::Alarm`] knows beyond its design settings, so a restart of the process
 /// resumes an alarm where it stood (unacknowledged stays unacknowledged, a shelf keeps its expiry).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlarmMemory {
     /// The core state beneath the overlays (one of the five core states).
     pub core: CoreState,
@@ -169,6 +173,7 @@ pub struct AlarmMemory {
 
 /// The core state of an alarm, without overlays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CoreState {
     #[default]

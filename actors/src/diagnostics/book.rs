@@ -4,7 +4,8 @@
 //!
 //! Pure, with the clock injected: every method takes `now`; nothing here does IO. Each call
 //! returns what changed ([`BookChanges`], or an [`ActionOutcome`] for an operator action) for the
-//! caller to hand to the recorder.
+//! caller to hand to the recorder, and announces each state change to the book's one listener
+//! ([`AlarmBook::listen`]: the fleet's live event stream, `book_events.rs`).
 //!
 //! Layout: points are grouped by [`Source`] in a sharded map, so a well evaluates its ~18 points
 //! under one shard lock and no lock is fleet-wide on the hot path. Beside them, in `shared`: each
@@ -42,11 +43,16 @@ mod source;
 #[path = "book_ops.rs"]
 mod ops;
 
+#[path = "book_events.rs"]
+mod events;
+
+pub use events::{AlarmEvent, AlarmListener};
 pub use types::{
     ActionOutcome, AlarmFilter, BookChanges, BookError, BookSettings, Evaluation, ParentKind, PriorityCounts,
     SuppressFamily,
 };
 
+use events::Announcer;
 use point::Point;
 use shared::Shared;
 use source::{Membership, SourceAlarms};
@@ -60,6 +66,8 @@ pub struct AlarmBook {
 struct Inner {
     sources: DashMap<Source, SourceAlarms>,
     shared: Shared,
+    /// Who hears of each state change as it happens (the fleet's event stream).
+    announcer: Announcer,
 }
 
 impl fmt::Debug for AlarmBook {
@@ -75,7 +83,14 @@ impl AlarmBook {
     }
 
     pub fn with_settings(settings: BookSettings, now: DateTime<Utc>) -> Self {
-        Self { inner: Arc::new(Inner { sources: DashMap::new(), shared: Shared::new(settings, now) }) }
+        let shared = Shared::new(settings, now);
+        Self { inner: Arc::new(Inner { sources: DashMap::new(), shared, announcer: Announcer::default() }) }
+    }
+
+    /// Tells `listener` of every state change from now on, automatic or by an operator,
+    /// replacing any earlier listener. Restored points are not announced: nothing changed.
+    pub fn listen(&self, listener: Arc<dyn AlarmListener>) {
+        self.inner.announcer.set(listener);
     }
 
     /// Makes a well a member of its feeder's and gateway's parent alarms (replacing an earlier
@@ -125,6 +140,7 @@ impl AlarmBook {
         };
         self.sweep(sweeps, now, &mut out);
         out.compact();
+        self.inner.announcer.changes(&out);
         out
     }
 
@@ -140,6 +156,7 @@ impl AlarmBook {
         }
         self.sweep(sweeps, now, &mut out);
         out.compact();
+        self.inner.announcer.changes(&out);
         out
     }
 
@@ -172,6 +189,7 @@ impl AlarmBook {
             alarms.relink_all(&self.inner.shared, now, &mut out);
         }
         out.compact();
+        self.inner.announcer.changes(&out);
         out
     }
 

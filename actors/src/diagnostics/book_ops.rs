@@ -123,7 +123,8 @@ impl AlarmBook {
         stale
     }
 
-    /// Applies an operator action to one point and settles it like any other change.
+    /// Applies an operator action to one point, settles it like any other change and announces
+    /// it once the point is unlocked.
     fn act(
         &self,
         id: &AlarmId,
@@ -150,8 +151,16 @@ impl AlarmBook {
             reason: reason.map(str::trim).filter(|reason| !reason.is_empty()).map(str::to_owned),
             before: Some(transition.from.to_string()),
             after: Some(transition.to.to_string()),
+            role: None,
+            client: None,
+            params: None,
+            result: None,
         };
-        Ok(ActionOutcome { journal: point.journal_entry(&transition, Some(actor)), record: point.record(), audit })
+        let outcome =
+            ActionOutcome { journal: point.journal_entry(&transition, Some(actor)), record: point.record(), audit };
+        drop(alarms);
+        self.inner.announcer.action(&outcome);
+        Ok(outcome)
     }
 }
 

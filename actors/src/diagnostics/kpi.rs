@@ -78,6 +78,7 @@ impl ActivationKind {
 
 /// An alarm that activated at least [`CHATTER_COUNT`] times within [`CHATTER_WINDOW`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatteringAlarm {
     pub id: AlarmId,
     /// The most activations seen within one [`CHATTER_WINDOW`].
@@ -86,6 +87,7 @@ pub struct ChatteringAlarm {
 
 /// An annunciated alarm whose condition has been active for longer than [`STALE_AFTER`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaleAlarm {
     pub id: AlarmId,
     pub active_since: DateTime<Utc>,
@@ -93,6 +95,7 @@ pub struct StaleAlarm {
 
 /// One of the alarms with the most activations over the period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BadActor {
     pub id: AlarmId,
     /// Activations, annunciated and hidden.
@@ -106,6 +109,7 @@ pub struct BadActor {
 
 /// The alarm-management figures of the fleet (one operator position), over [`KpiSettings::window`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlarmKpis {
     pub at: DateTime<Utc>,
     /// Start of the period covered: `at` minus the window, or when the book started if later.

@@ -14,6 +14,7 @@ use crate::domain::WellId;
 /// What an alarm or a diagnosis is about: one well, one power feeder, one gateway (host:port), or
 /// wellvisor itself (its historian's overflow, say).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Source {
     Well(WellId),
@@ -60,6 +61,7 @@ impl fmt::Display for Source {
 /// An alarm point's id: `{source}:{name}`, e.g. `W-001:gas_lock` or `feeder@F-1:power_event`.
 /// Stable across restarts, so an operator's ack and a reloaded alarm find the same point.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct AlarmId(String);
 
@@ -86,6 +88,7 @@ impl fmt::Display for AlarmId {
 
 /// One signal behind a diagnosis: its value, what it was judged against, and over what window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
     /// A canonical parameter or a derived quantity (`load_bl_pct`, `submergence`, `cv_current`).
     pub signal: Cow<'static, str>,
@@ -103,6 +106,7 @@ pub struct Evidence {
 
 /// Whether a history entry opens or closes a diagnosis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DiagnosisEvent {
     /// The diagnosis holds (after its on-delay).
@@ -113,6 +117,7 @@ pub enum DiagnosisEvent {
 
 /// One entry of a well's (or a feeder's) diagnostic history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiagnosisRecord {
     pub source: Source,
     pub kind: DiagnosisKind,
@@ -134,6 +139,7 @@ pub struct DiagnosisRecord {
 /// An alarm point as persisted: enough to show it and to restore its state machine after a
 /// restart of the process.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlarmRecord {
     pub id: AlarmId,
     pub source: Source,
@@ -169,9 +175,11 @@ pub struct AlarmJournalEntry {
 /// An operator action, append-only (esp-domain §3.4): who, when, what, on what, why, and the
 /// state before and after.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
-    /// The user and role once authentication exists; the client address until then.
+    /// The user name or API key id; the client address in entries written before
+    /// authentication existed.
     pub actor: String,
     /// `ack`, `reset`, `shelve`, `unshelve`, `out_of_service`, `return_to_service`, `restart`, …
     pub action: String,
@@ -183,6 +191,20 @@ pub struct AuditEntry {
     pub before: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// The actor's role when the action was asked (`operator`); none for entries written before
+    /// authentication, and for requests refused before their caller was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The client's address, as the HTTP facade saw it (`10.0.0.7`, `10.0.0.7 (via 127.0.0.1)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The request's parameters as JSON text. The writer leaves secrets out (passwords, keys,
+    /// tokens): the audit trail is read by people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<String>,
+    /// `ok`, or the status and error code of a refusal (`401 unauthenticated`, `403 forbidden`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
 
 #[cfg(test)]

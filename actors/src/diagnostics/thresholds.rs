@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 /// Per-well rule limits. Any field left out of a well's configuration takes its default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// Value rules judge at most this often, s: their windows are minutes long, so judging every
@@ -191,6 +192,7 @@ impl Thresholds {
 /// so a new limit needs no second list here; [`ThresholdOverrides::resolve`] checks the keys and
 /// values.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ThresholdOverrides(Map<String, Value>);
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the device link is doing, judged only from real poll outcomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionState {
     /// No poll has completed since the well actor started.
@@ -18,6 +19,7 @@ pub enum ConnectionState {
 
 /// What supervision is doing with the well's actor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SupervisionState {
     Running,
@@ -31,6 +33,7 @@ pub enum SupervisionState {
 
 /// The canonical drive state, mapped from the device's own codes by the profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     Stopped,
@@ -42,6 +45,7 @@ pub enum RunState {
 
 /// The canonical last-shutdown reason; the raw vendor code is kept beside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TripCode {
     None,
@@ -59,6 +63,7 @@ pub enum TripCode {
 
 /// The quality a value carries (esp-domain §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Quality {
     Good,

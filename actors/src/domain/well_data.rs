@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What the engineer knows of a well before its first poll. Device profiles carry defaults; a
 /// well's configuration overrides them one by one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WellData {
     /// Motor nameplate current, A: load %, overload, plausibility.
     pub motor_rated_current: f64,
@@ -43,6 +44,7 @@ impl Default for WellData {
 /// overrides of a well group or of one well. What is unset comes from the layer below
 /// (built-in defaults, then the profile, then the group or well).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WellDataOverrides {
     /// Motor nameplate current, A.

@@ -102,6 +102,10 @@ fn data_the_recorder_drops_is_an_alarm_that_clears_once_drops_stop() {
             reason: None,
             before: None,
             after: None,
+            role: None,
+            client: None,
+            params: None,
+            result: None,
         })
     };
     assert_eq!(intake.try_submit_record(audit(1)), Submitted::Queued);

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use super::latency::LatencyHistogram;
 use crate::diagnostics::{Baseline, DiagnosisEvent, DiagnosisRecord, Thresholds};
 use crate::domain::{
     ConnectionState, Parameter, Quality, RunState, Sample, SupervisionState, TripCode, Values, WellData, WellId,
@@ -14,6 +15,7 @@ use crate::domain::{
 
 /// Device link counters, cumulative over the life of the well (across actor restarts).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceCounters {
     /// Polls that read every block.
     pub polls_ok: u64,
@@ -66,6 +68,7 @@ impl DiagnosticsView {
 
 /// The last device error, with when it happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LastError {
     pub message: String,
     pub at: DateTime<Utc>,
@@ -141,6 +144,10 @@ pub struct WellSnapshot {
     /// Actor restarts by supervision, cumulative.
     pub restarts: u32,
     pub counters: DeviceCounters,
+    /// How long each counted poll took to read its blocks: one observation per poll in
+    /// `counters` (ok or failed), cumulative like them.
+    #[serde(skip)]
+    pub poll_latency: LatencyHistogram,
     pub last_error: Option<LastError>,
     pub latest: LatestValues,
     /// Current diagnoses, recent history and the baseline: kept here so they survive actor restarts.
@@ -168,6 +175,7 @@ impl WellSnapshot {
             last_sample_at: None,
             restarts: 0,
             counters: DeviceCounters::default(),
+            poll_latency: LatencyHistogram::default(),
             last_error: None,
             latest: LatestValues::default(),
             diagnostics: DiagnosticsView::default(),

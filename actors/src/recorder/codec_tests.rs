@@ -127,6 +127,10 @@ fn records() -> Vec<Record> {
         reason: Some("maintenance".into()),
         before: None,
         after: Some("shelved".into()),
+        role: Some("operator".into()),
+        client: Some("10.0.0.7 (via 127.0.0.1)".into()),
+        params: Some(r#"{"reason":"maintenance","duration":"2h"}"#.into()),
+        result: Some("ok".into()),
     };
     let baseline = StoredBaseline { well_id: well(), at: at(1_767_225_604, 42), state: r#"{"load":41.25}"#.into() };
     vec![
@@ -143,6 +147,19 @@ fn every_record_kind_reads_back_exactly() {
     for record in records() {
         assert_eq!(round_trip(&record), record, "{}", record.kind());
     }
+}
+
+#[test]
+fn an_audit_entry_spooled_before_roles_and_results_existed_still_decodes() {
+    let older = r#"{"at":"2026-01-01T00:00:03Z","actor":"10.0.0.7","action":"ack","target":"W-1:gas_lock"}"#;
+    let mut payload = vec![VERSION, AUDIT];
+    payload.extend_from_slice(older.as_bytes());
+    let Ok(Record::Audit(entry)) = Record::decode(&payload) else { panic!("an older audit entry decodes") };
+    assert_eq!(
+        (entry.actor.as_str(), entry.action.as_str(), entry.target.as_str()),
+        ("10.0.0.7", "ack", "W-1:gas_lock")
+    );
+    assert_eq!((entry.role, entry.client, entry.params, entry.result), (None, None, None, None));
 }
 
 #[test]

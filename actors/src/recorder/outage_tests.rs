@@ -11,6 +11,7 @@ use ractor::call_t;
 use super::*;
 use crate::diagnostics::AuditEntry;
 use crate::domain::{Parameter, WellId};
+use crate::store::AuditQuery;
 use crate::testing::MemoryStore;
 
 const WELLS: [&str; 3] = ["W-1", "W-2", "W-3"];
@@ -32,6 +33,10 @@ fn audit(n: i64) -> Record {
         reason: None,
         before: None,
         after: None,
+        role: None,
+        client: None,
+        params: None,
+        result: None,
     })
 }
 
@@ -183,7 +188,7 @@ async fn a_graceful_stop_with_the_store_down_spools_everything_and_the_next_star
     until_stored(&store, 100).await;
     assert_eq!(stored(&store), (0..100).collect::<Vec<_>>());
     let from = Utc.timestamp_opt(0, 0).single().unwrap_or_default();
-    let audits = store.read_audit(from, Utc::now(), 100).await.expect("audit reads");
+    let audits = store.read_audit(&AuditQuery::between(from, Utc::now(), 100)).await.expect("audit reads");
     assert_eq!(audits.len(), 5);
     let seen = snapshot(&actor).await;
     assert_eq!((seen.replayed, seen.records_replayed), (100, 5), "{seen:?}");
@@ -205,8 +210,13 @@ async fn records_survive_an_outage_too() {
     store.set_failing(false);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let from = Utc.timestamp_opt(0, 0).single().unwrap_or_default();
-    let targets: Vec<String> =
-        store.read_audit(from, Utc::now(), 100).await.expect("audit reads").into_iter().map(|e| e.target).collect();
+    let targets: Vec<String> = store
+        .read_audit(&AuditQuery::between(from, Utc::now(), 100))
+        .await
+        .expect("audit reads")
+        .into_iter()
+        .map(|e| e.target)
+        .collect();
     assert_eq!(targets, (0..40).map(|n| format!("W-1:alarm_{n}")).collect::<Vec<_>>());
 }
 

@@ -11,6 +11,7 @@ use super::RecorderState;
 
 /// What the recorder has done, for the API and tests. The unprefixed counters are samples'.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecorderSnapshot {
     /// Samples accepted into the queue.
     pub queued: u64,

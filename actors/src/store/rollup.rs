@@ -98,6 +98,7 @@ impl RollupQuery {
 /// One parameter summarised over one bucket. Only values the polls produced count: a poll that
 /// lacked the parameter is not a zero.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Aggregate {
     pub min: f64,
     pub max: f64,
@@ -111,6 +112,7 @@ pub struct Aggregate {
 
 /// One bucket of one well.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RollupPoint {
     /// The bucket's start.
     pub at: DateTime<Utc>,

@@ -12,7 +12,8 @@ use crate::device::link::BoxFuture;
 use crate::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use crate::domain::{Sample, WellId};
 use crate::store::{
-    DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell, TelemetryQuery,
+    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
+    TelemetryQuery,
 };
 
 /// An in-memory store that can be told to fail, for recorder and API tests.
@@ -160,13 +161,8 @@ impl Store for MemoryStore {
         Box::pin(async move { self.read_records(|records| records.journal(from, to, limit)) })
     }
 
-    fn read_audit(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, StoreError>> {
-        Box::pin(async move { self.read_records(|records| records.audit(from, to, limit)) })
+    fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {
+        Box::pin(async move { self.read_records(|records| records.audit(query)) })
     }
 
     fn load_baselines(&self) -> BoxFuture<'_, Result<Vec<StoredBaseline>, StoreError>> {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::diagnostics::{AlarmId, AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use crate::domain::WellId;
-use crate::store::{DiagnosisQuery, Record, StoreError, StoredBaseline};
+use crate::store::{AuditQuery, DiagnosisQuery, Record, StoreError, StoredBaseline};
 
 /// Everything written through `write_records`.
 #[derive(Default)]
@@ -57,8 +57,9 @@ impl MemoryRecords {
         in_range(self.journal.iter(), |e| e.at, from, to, limit)
     }
 
-    pub(super) fn audit(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: usize) -> Vec<AuditEntry> {
-        in_range(self.audit.iter(), |e| e.at, from, to, limit)
+    pub(super) fn audit(&self, query: &AuditQuery) -> Vec<AuditEntry> {
+        let passing = self.audit.iter().filter(|e| query.matches(e));
+        in_range(passing, |e| e.at, query.from, query.to, query.limit)
     }
 
     pub(super) fn baselines(&self) -> Vec<StoredBaseline> {

@@ -1,5 +1,7 @@
 //! A poll's outcome, judged: which connection state it shows and what it adds to the counters.
 
+use std::time::Duration;
+
 use crate::device::{DecodeError, DeviceError};
 use crate::domain::ConnectionState;
 use crate::fleet::DeviceCounters;
@@ -18,6 +20,8 @@ pub struct PollOutcome {
     pub transport_errors: u64,
     pub decode_errors: u64,
     pub first_error: Option<String>,
+    /// How long reading the blocks took, from the first request to the last reply or timeout.
+    pub took: Duration,
 }
 
 impl PollOutcome {

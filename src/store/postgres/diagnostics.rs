@@ -1,5 +1,6 @@
-//! The diagnostics tables of migration 0002: how a batch of [`Record`]s is written, and how
-//! diagnosis history, alarm states, the journal, the audit trail and baselines are read back.
+//! The diagnostics tables of migration 0002: how a batch of [`Record`]s is written (audit
+//! entries by `audit.rs`), and how diagnosis history, alarm states, the journal and baselines
+//! are read back.
 //!
 //! A batch is sorted by kind and each kind is written with one `UNNEST` statement, in the
 //! caller's transaction: at most five statements, however many records. Within a kind the batch
@@ -48,7 +49,7 @@ pub(super) async fn insert(conn: &mut PgConnection, records: &[Record]) -> Resul
     insert_diagnoses(conn, &by_kind.diagnoses).await.map_err(writing("diagnoses"))?;
     upsert_alarms(conn, &last_of_each(by_kind.alarms, |a| a.id.as_str())).await.map_err(writing("alarms"))?;
     insert_journal(conn, &by_kind.journal).await.map_err(writing("alarm_journal"))?;
-    insert_audit(conn, &by_kind.audit).await.map_err(writing("audit"))?;
+    super::audit::insert(conn, &by_kind.audit).await.map_err(writing("audit"))?;
     let baselines = last_of_each(by_kind.baselines, |b| b.well_id.as_str());
     upsert_baselines(conn, &baselines).await.map_err(writing("baselines"))
 }
@@ -70,7 +71,8 @@ fn encode_error(error: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Encode(Box::new(error))
 }
 
-fn column<'a, T, U>(items: &[&'a T], value: impl Fn(&'a T) -> U) -> Vec<U> {
+/// One column of a batch, as the array an `UNNEST` statement binds.
+pub(super) fn column<'a, T, U>(items: &[&'a T], value: impl Fn(&'a T) -> U) -> Vec<U> {
     items.iter().copied().map(value).collect()
 }
 
@@ -157,28 +159,6 @@ async fn insert_journal(conn: &mut PgConnection, rows: &[&AlarmJournalEntry]) ->
     .map(drop)
 }
 
-async fn insert_audit(conn: &mut PgConnection, rows: &[&AuditEntry]) -> sqlx::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO audit (at, actor, action, target, reason, state_before, state_after) \
-         SELECT at, actor, action, target, reason, state_before, state_after \
-         FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) \
-         WITH ORDINALITY AS u(at, actor, action, target, reason, state_before, state_after, n) ORDER BY n",
-    )
-    .bind(column(rows, |a| to_millis(a.at)))
-    .bind(column(rows, |a| a.actor.as_str()))
-    .bind(column(rows, |a| a.action.as_str()))
-    .bind(column(rows, |a| a.target.as_str()))
-    .bind(column(rows, |a| a.reason.as_deref()))
-    .bind(column(rows, |a| a.before.as_deref()))
-    .bind(column(rows, |a| a.after.as_deref()))
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
 async fn upsert_baselines(conn: &mut PgConnection, rows: &[&StoredBaseline]) -> sqlx::Result<()> {
     if rows.is_empty() {
         return Ok(());
@@ -198,7 +178,12 @@ async fn upsert_baselines(conn: &mut PgConnection, rows: &[&StoredBaseline]) -> 
 }
 
 /// Reads the text column `column` of `row` and parses it, naming `table.column` on failure.
-fn parse<T, E>(row: &PgRow, table: &str, column: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> sqlx::Result<T>
+pub(super) fn parse<T, E>(
+    row: &PgRow,
+    table: &str,
+    column: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> sqlx::Result<T>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
@@ -296,36 +281,6 @@ fn decode_journal(row: &PgRow) -> sqlx::Result<AlarmJournalEntry> {
         cause: row.try_get("cause")?,
         priority: parse(row, TABLE, "priority", names::parse_priority)?,
         actor: row.try_get("actor")?,
-    })
-}
-
-pub(super) async fn audit(
-    pool: &PgPool,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: usize,
-) -> sqlx::Result<Vec<AuditEntry>> {
-    let rows = sqlx::query(
-        "SELECT at, actor, action, target, reason, state_before, state_after FROM audit \
-         WHERE at >= $1 AND at < $2 ORDER BY at, seq LIMIT $3",
-    )
-    .bind(to_millis(from))
-    .bind(to_millis(to))
-    .bind(sql_limit(limit))
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(decode_audit).collect()
-}
-
-fn decode_audit(row: &PgRow) -> sqlx::Result<AuditEntry> {
-    Ok(AuditEntry {
-        at: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        action: row.try_get("action")?,
-        target: row.try_get("target")?,
-        reason: row.try_get("reason")?,
-        before: row.try_get("state_before")?,
-        after: row.try_get("state_after")?,
     })
 }
 

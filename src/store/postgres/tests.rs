@@ -8,12 +8,18 @@ use std::sync::Arc;
 use chrono::{Days, Utc};
 use wellvisor_actors::diagnostics::{AlarmState, DiagnosisEvent, DiagnosisKind, Source};
 use wellvisor_actors::domain::{Parameter, Sample, WellId};
-use wellvisor_actors::store::{DiagnosisQuery, Record, Resolution, RollupQuery, Store, StoreError, StoredWell};
+use wellvisor_actors::store::{
+    AuditQuery, DiagnosisQuery, Record, Resolution, RollupQuery, Store, StoreError, StoredWell,
+};
 
 use super::partitions::{self, AHEAD_DAYS};
 use super::PostgresStore;
+use crate::auth::accounts::Accounts;
+use crate::auth::role::Role;
 use crate::store::error::postgres_store_error;
-use crate::store::suite::{self, alarm, at, audit, baseline, diagnosis, full_sample, journal, range, well};
+use crate::store::suite::{
+    self, alarm, api_key, at, audit, baseline, diagnosis, full_sample, journal, range, user, well,
+};
 use crate::store::throwaway;
 
 async fn fresh_url() -> String {
@@ -37,8 +43,13 @@ async fn fresh_store() -> (Arc<dyn Store>, ()) {
     (Arc::new(fresh().await), ())
 }
 
+async fn fresh_accounts() -> (Arc<dyn Accounts>, ()) {
+    (Arc::new(fresh().await), ())
+}
+
 suite::store_suite!(fresh_store);
 suite::store_suite!(write_behind fresh_backend);
+suite::store_suite!(accounts fresh_accounts);
 
 #[tokio::test]
 async fn rollups_are_recounted_after_a_crash() {
@@ -261,15 +272,37 @@ async fn names_this_build_does_not_know_are_rejected_naming_the_column() {
 }
 
 #[tokio::test]
-async fn the_audit_table_refuses_updates_deletes_and_truncation() {
+async fn roles_this_build_does_not_know_are_refused_on_write_and_named_on_read() {
+    let store = fresh().await;
+    store.save_user(&user("alice", Role::Operator)).await.expect("save user");
+    store.save_api_key(&api_key("0123456789ab", Role::Service)).await.expect("save key");
+    let refused = execute(&store, "UPDATE users SET role = 'auditor'").await;
+    assert!(refused.as_ref().is_err_and(|e| e.to_string().contains("users_role_check")), "{refused:?}");
+    // A newer build that knows a sixth role would widen the checks in its own migration.
+    execute(&store, "ALTER TABLE users DROP CONSTRAINT users_role_check").await.expect("drop check");
+    execute(&store, "ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check").await.expect("drop check");
+    execute(&store, "UPDATE users SET role = 'auditor'").await.expect("edit");
+    execute(&store, "UPDATE api_keys SET role = 'root'").await.expect("edit");
+    rejected_naming(store.load_users().await, "users.role", "auditor");
+    rejected_naming(store.load_api_keys().await, "api_keys.role", "root");
+}
+
+#[tokio::test]
+async fn the_audit_table_refuses_updates_deletes_and_truncation_of_old_and_new_columns() {
     let store = fresh().await;
     let entry = audit(at(0), "ack");
     store.write_records(&[Record::Audit(entry.clone())]).await.expect("write");
-    for sql in ["UPDATE audit SET actor = 'someone else'", "DELETE FROM audit", "TRUNCATE audit"] {
+    let statements = [
+        "UPDATE audit SET actor = 'someone else'",
+        "UPDATE audit SET result = '200 ok', params = NULL",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+    ];
+    for sql in statements {
         let result = execute(&store, sql).await;
         assert!(result.as_ref().is_err_and(|e| e.to_string().contains("append-only")), "{sql}: {result:?}");
     }
-    assert_eq!(store.read_audit(at(0), at(1), 10).await.expect("audit"), vec![entry]);
+    assert_eq!(store.read_audit(&AuditQuery::between(at(0), at(1), 10)).await.expect("audit"), vec![entry]);
 }
 
 #[tokio::test]
@@ -290,6 +323,6 @@ async fn a_failing_record_rolls_back_the_whole_batch_as_rejected() {
     ];
     let result = store.write_records(&records).await;
     assert!(matches!(&result, Err(StoreError::Rejected(m)) if m.starts_with("writing alarms: ")), "{result:?}");
-    assert!(store.read_audit(at(0), at(1), 10).await.expect("audit").is_empty());
+    assert!(store.read_audit(&AuditQuery::between(at(0), at(1), 10)).await.expect("audit").is_empty());
     assert!(store.read_alarm_journal(at(0), at(1), 10).await.expect("journal").is_empty());
 }

@@ -1,5 +1,6 @@
-//! The diagnostics tables of migration 0002: how each [`Record`] is written, and how diagnosis
-//! history, alarm states, the journal, the audit trail and baselines are read back.
+//! The diagnostics tables of migration 0002: how each [`Record`] is written (audit entries by
+//! `audit.rs`), and how diagnosis history, alarm states, the journal and baselines are read
+//! back.
 //!
 //! Enum and source columns are spelled by [`crate::store::names`]; a row holding a name this
 //! build does not know fails to decode with the table and column named (a `Rejected` store
@@ -8,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
-use wellvisor_actors::diagnostics::{AlarmId, AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord, Evidence};
+use wellvisor_actors::diagnostics::{AlarmId, AlarmJournalEntry, AlarmRecord, DiagnosisRecord, Evidence};
 use wellvisor_actors::domain::WellId;
 use wellvisor_actors::store::{DiagnosisQuery, Record, StoredBaseline};
 
@@ -26,7 +27,12 @@ fn encode_error(error: serde_json::Error) -> sqlx::Error {
 }
 
 /// Reads the text column `column` of `row` and parses it, naming `table.column` on failure.
-fn parse<T, E>(row: &SqliteRow, table: &str, column: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> sqlx::Result<T>
+pub(super) fn parse<T, E>(
+    row: &SqliteRow,
+    table: &str,
+    column: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> sqlx::Result<T>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
@@ -35,7 +41,7 @@ where
         .map_err(|error| sqlx::Error::ColumnDecode { index: format!("{table}.{column}"), source: Box::new(error) })
 }
 
-fn timestamp(row: &SqliteRow, column: &str) -> sqlx::Result<DateTime<Utc>> {
+pub(super) fn timestamp(row: &SqliteRow, column: &str) -> sqlx::Result<DateTime<Utc>> {
     from_millis(row.try_get(column)?)
 }
 
@@ -49,7 +55,7 @@ pub(super) async fn insert(conn: &mut SqliteConnection, record: &Record) -> sqlx
         Record::Diagnosis(diagnosis) => insert_diagnosis(conn, diagnosis).await,
         Record::AlarmState(alarm) => upsert_alarm(conn, alarm).await,
         Record::Journal(entry) => insert_journal(conn, entry).await,
-        Record::Audit(entry) => insert_audit(conn, entry).await,
+        Record::Audit(entry) => super::audit::insert(conn, entry).await,
         Record::Baseline(baseline) => upsert_baseline(conn, baseline).await,
     }
 }
@@ -111,23 +117,6 @@ async fn insert_journal(conn: &mut SqliteConnection, entry: &AlarmJournalEntry) 
     .bind(entry.cause.as_str())
     .bind(names::priority(entry.priority))
     .bind(entry.actor.as_deref())
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
-async fn insert_audit(conn: &mut SqliteConnection, entry: &AuditEntry) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit (ts, actor, action, target, reason, state_before, state_after) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(to_millis(entry.at))
-    .bind(entry.actor.as_str())
-    .bind(entry.action.as_str())
-    .bind(entry.target.as_str())
-    .bind(entry.reason.as_deref())
-    .bind(entry.before.as_deref())
-    .bind(entry.after.as_deref())
     .execute(conn)
     .await
     .map(drop)
@@ -220,33 +209,6 @@ fn decode_journal(row: &SqliteRow) -> sqlx::Result<AlarmJournalEntry> {
         cause: row.try_get("cause")?,
         priority: parse(row, TABLE, "priority", names::parse_priority)?,
         actor: row.try_get("actor")?,
-    })
-}
-
-pub(super) async fn audit(
-    pool: &SqlitePool,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: usize,
-) -> sqlx::Result<Vec<AuditEntry>> {
-    let rows = sqlx::query("SELECT * FROM audit WHERE ts >= ? AND ts < ? ORDER BY ts, rowid LIMIT ?")
-        .bind(to_millis(from))
-        .bind(to_millis(to))
-        .bind(sql_limit(limit))
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(decode_audit).collect()
-}
-
-fn decode_audit(row: &SqliteRow) -> sqlx::Result<AuditEntry> {
-    Ok(AuditEntry {
-        at: timestamp(row, "ts")?,
-        actor: row.try_get("actor")?,
-        action: row.try_get("action")?,
-        target: row.try_get("target")?,
-        reason: row.try_get("reason")?,
-        before: row.try_get("state_before")?,
-        after: row.try_get("state_after")?,
     })
 }
 

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use tempfile::TempDir;
 use wellvisor_actors::diagnostics::{AlarmState, DiagnosisEvent, DiagnosisKind, Source};
 use wellvisor_actors::domain::Sample;
-use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredWell};
+use wellvisor_actors::store::{AuditQuery, DiagnosisQuery, Record, Store, StoreError, StoredWell};
 
 use super::telemetry::ROWS_PER_INSERT;
 use super::SqliteStore;
-use crate::store::suite::{self, alarm, at, audit, baseline, diagnosis, full_sample, journal, well};
+use crate::auth::accounts::Accounts;
+use crate::auth::role::Role;
+use crate::store::suite::{self, alarm, api_key, at, audit, baseline, diagnosis, full_sample, journal, user, well};
 use crate::store::StoreOpenError;
 
 fn url_in(dir: &TempDir, relative: &str) -> String {
@@ -34,8 +36,14 @@ async fn fresh_store() -> (Arc<dyn Store>, TempDir) {
     (store, dir)
 }
 
+async fn fresh_accounts() -> (Arc<dyn Accounts>, TempDir) {
+    let (store, dir) = fresh_backend().await;
+    (store, dir)
+}
+
 suite::store_suite!(fresh_store);
 suite::store_suite!(write_behind fresh_backend);
+suite::store_suite!(accounts fresh_accounts);
 
 #[tokio::test]
 async fn rollups_are_recounted_after_a_crash() {
@@ -178,16 +186,39 @@ async fn names_this_build_does_not_know_are_rejected_naming_the_column() {
 }
 
 #[tokio::test]
-async fn the_audit_table_refuses_updates_and_deletes() {
+async fn roles_this_build_does_not_know_are_refused_on_write_and_named_on_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open_in(&dir, "wellvisor.db").await;
+    store.save_user(&user("alice", Role::Operator)).await.expect("save user");
+    store.save_api_key(&api_key("0123456789ab", Role::Service)).await.expect("save key");
+    let refused = execute(&store, "UPDATE users SET role = 'auditor'").await;
+    assert!(refused.as_ref().is_err_and(|e| e.to_string().contains("CHECK constraint failed")), "{refused:?}");
+    // A newer build that knows a sixth role would widen the checks in its own migration.
+    let mut conn = store.pool.acquire().await.expect("connection");
+    for sql in [
+        "PRAGMA ignore_check_constraints = ON",
+        "UPDATE users SET role = 'auditor'",
+        "UPDATE api_keys SET role = 'root'",
+        "PRAGMA ignore_check_constraints = OFF",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    drop(conn);
+    rejected_naming(store.load_users().await, "users.role", "auditor");
+    rejected_naming(store.load_api_keys().await, "api_keys.role", "root");
+}
+
+#[tokio::test]
+async fn the_audit_table_refuses_updates_and_deletes_of_old_and_new_columns() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open_in(&dir, "wellvisor.db").await;
     let entry = audit(at(0), "ack");
     store.write_records(&[Record::Audit(entry.clone())]).await.expect("write");
-    let update = execute(&store, "UPDATE audit SET actor = 'someone else'").await;
-    assert!(update.is_err_and(|e| e.to_string().contains("append-only")));
-    let delete = execute(&store, "DELETE FROM audit").await;
-    assert!(delete.is_err_and(|e| e.to_string().contains("append-only")));
-    assert_eq!(store.read_audit(at(0), at(1), 10).await.expect("audit"), vec![entry]);
+    for sql in ["UPDATE audit SET actor = 'someone else'", "UPDATE audit SET result = '200 ok'", "DELETE FROM audit"] {
+        let result = execute(&store, sql).await;
+        assert!(result.as_ref().is_err_and(|e| e.to_string().contains("append-only")), "{sql}: {result:?}");
+    }
+    assert_eq!(store.read_audit(&AuditQuery::between(at(0), at(1), 10)).await.expect("audit"), vec![entry]);
 }
 
 #[tokio::test]
@@ -204,6 +235,6 @@ async fn a_failing_record_rolls_back_the_whole_batch_as_rejected() {
     ];
     let result = store.write_records(&records).await;
     assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
-    assert!(store.read_audit(at(0), at(1), 10).await.expect("audit").is_empty());
+    assert!(store.read_audit(&AuditQuery::between(at(0), at(1), 10)).await.expect("audit").is_empty());
     assert!(store.read_alarm_journal(at(0), at(1), 10).await.expect("journal").is_empty());
 }

@@ -1,5 +1,6 @@
 //! The record half of the shared store suite: diagnosis history, alarm states, the alarm
-//! journal, the audit trail and baselines. Cases are listed in `store_suite!`.
+//! journal, the audit trail and baselines. Cases are listed in `store_suite!`; the audit
+//! trail's filters have theirs in `audit.rs`.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use wellvisor_actors::diagnostics::{
     AlarmId, AlarmJournalEntry, AlarmMemory, AlarmRecord, AlarmState, AuditEntry, CoreState, DiagnosisEvent,
     DiagnosisKind, DiagnosisRecord, Evidence, Priority, Shelf, Source,
 };
-use wellvisor_actors::store::{DiagnosisQuery, Record, Store, StoreError, StoredBaseline};
+use wellvisor_actors::store::{AuditQuery, DiagnosisQuery, Record, Store, StoreError, StoredBaseline};
 
 use super::{at, well};
 
@@ -95,6 +96,10 @@ pub(crate) fn audit(at: DateTime<Utc>, action: &str) -> AuditEntry {
         reason: Some("crew on site".into()),
         before: Some("unacknowledged".into()),
         after: None,
+        role: Some("operator".into()),
+        client: Some("10.0.0.7 (via 127.0.0.1)".into()),
+        params: Some(r#"{"reason":"crew on site"}"#.into()),
+        result: Some("ok".into()),
     }
 }
 
@@ -130,7 +135,7 @@ pub(crate) async fn every_record_kind_round_trips(store: Arc<dyn Store>) {
     assert_eq!(store.read_diagnoses(&diagnoses_of(&w, at(0), at(1), 10)).await.expect("diagnoses"), vec![d]);
     assert_eq!(store.load_alarms().await.expect("alarms"), vec![a]);
     assert_eq!(store.read_alarm_journal(at(0), at(10), 10).await.expect("journal"), vec![j]);
-    assert_eq!(store.read_audit(at(0), at(10), 10).await.expect("audit"), vec![e]);
+    assert_eq!(store.read_audit(&AuditQuery::between(at(0), at(10), 10)).await.expect("audit"), vec![e]);
     assert_eq!(store.load_baselines().await.expect("baselines"), vec![b]);
 }
 
@@ -209,11 +214,11 @@ pub(crate) async fn record_ranges_include_from_exclude_to_and_filter_by_source(s
     assert!(d.iter().all(|d| d.source == w));
     let j = store.read_alarm_journal(at(1000), at(3000), 10).await.expect("journal");
     assert_eq!(j.iter().map(|j| j.at).collect::<Vec<_>>(), vec![at(1000), at(2000)]);
-    let a = store.read_audit(at(1000), at(3000), 10).await.expect("audit");
+    let a = store.read_audit(&AuditQuery::between(at(1000), at(3000), 10)).await.expect("audit");
     assert_eq!(a.iter().map(|a| a.at).collect::<Vec<_>>(), vec![at(1000), at(2000)]);
     let none = store.read_diagnoses(&diagnoses_of(&w, at(1001), at(2000), 10)).await.expect("diagnoses");
     assert!(none.is_empty(), "{none:?}");
-    let none = store.read_audit(at(1001), at(2000), 10).await.expect("audit");
+    let none = store.read_audit(&AuditQuery::between(at(1001), at(2000), 10)).await.expect("audit");
     assert!(none.is_empty(), "{none:?}");
 }
 
@@ -231,9 +236,9 @@ pub(crate) async fn record_limits_return_the_oldest_first(store: Arc<dyn Store>)
     assert_eq!(d.iter().map(|d| d.at).collect::<Vec<_>>(), oldest);
     let j = store.read_alarm_journal(at(0), at(100_000), 3).await.expect("journal");
     assert_eq!(j.iter().map(|j| j.at).collect::<Vec<_>>(), oldest);
-    let a = store.read_audit(at(0), at(100_000), 3).await.expect("audit");
+    let a = store.read_audit(&AuditQuery::between(at(0), at(100_000), 3)).await.expect("audit");
     assert_eq!(a.iter().map(|a| a.at).collect::<Vec<_>>(), oldest);
-    assert!(store.read_audit(at(0), at(100_000), 0).await.expect("audit").is_empty());
+    assert!(store.read_audit(&AuditQuery::between(at(0), at(100_000), 0)).await.expect("audit").is_empty());
     assert!(store.read_alarm_journal(at(0), at(100_000), 0).await.expect("journal").is_empty());
 }
 
@@ -241,7 +246,7 @@ pub(crate) async fn audit_is_append_only_in_write_order(store: Arc<dyn Store>) {
     let (ack, shelve, reset) = (audit(at(5), "ack"), audit(at(5), "shelve"), audit(at(0), "reset"));
     write(&store, vec![Record::Audit(ack.clone()), Record::Audit(shelve.clone())]).await;
     write(&store, vec![Record::Audit(reset.clone()), Record::Audit(ack.clone())]).await;
-    let read = store.read_audit(at(0), at(10), 10).await.expect("audit");
+    let read = store.read_audit(&AuditQuery::between(at(0), at(10), 10)).await.expect("audit");
     assert_eq!(read, vec![reset, ack.clone(), shelve, ack], "oldest first, equal times in write order, none merged");
     let journal_entry = journal("W-001:gas_lock", at(1), "acknowledged");
     write(&store, vec![Record::Journal(journal_entry.clone()), Record::Journal(journal_entry.clone())]).await;
@@ -260,7 +265,7 @@ pub(crate) async fn a_batch_with_an_invalid_record_writes_nothing(store: Arc<dyn
     nan.evidence[0].value = f64::NAN;
     let result = store.write_records(&[Record::Audit(audit(at(0), "ack")), Record::Diagnosis(nan)]).await;
     assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
-    assert!(store.read_audit(at(-1000), at(1000), 10).await.expect("audit").is_empty());
+    assert!(store.read_audit(&AuditQuery::between(at(-1000), at(1000), 10)).await.expect("audit").is_empty());
     assert!(store.load_alarms().await.expect("alarms").is_empty());
     assert!(store.load_baselines().await.expect("baselines").is_empty());
 }
@@ -269,7 +274,7 @@ pub(crate) async fn an_empty_record_batch_is_a_no_op(store: Arc<dyn Store>) {
     store.write_records(&[]).await.expect("write nothing");
     assert!(store.load_alarms().await.expect("alarms").is_empty());
     assert!(store.load_baselines().await.expect("baselines").is_empty());
-    assert!(store.read_audit(at(-1000), at(1000), 10).await.expect("audit").is_empty());
+    assert!(store.read_audit(&AuditQuery::between(at(-1000), at(1000), 10)).await.expect("audit").is_empty());
 }
 
 /// The record cases against the engine's in-memory test store.
