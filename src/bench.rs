@@ -20,6 +20,8 @@ use crate::config::{self, LoadedConfig};
 
 #[path = "bench/diagnostics.rs"]
 mod diagnostics;
+#[path = "bench/http_probe.rs"]
+mod http_probe;
 #[path = "bench/query.rs"]
 mod query;
 #[path = "bench/store.rs"]
@@ -47,6 +49,8 @@ pub struct FleetFigures {
     pub wells_online: usize,
     /// A few wells that were not online at the end, with their state and last error.
     pub not_online: Vec<String>,
+    /// What a scrape and the full well list cost while the fleet polls.
+    pub reads: http_probe::ReadFigures,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -86,6 +90,7 @@ async fn measure(args: &BenchFleetArgs, data: &Path) -> anyhow::Result<FleetFigu
     let rss_after = rss_kib();
     let online = app.fleet.summary().connection.get("online").copied().unwrap_or(0);
     let not_online = not_online_examples(&app);
+    let reads = http_probe::measure(&app).await?;
     let report = app.shutdown().await?;
     let polls = (after.polls - before.polls).max(1) as f64;
     Ok(FleetFigures {
@@ -102,6 +107,7 @@ async fn measure(args: &BenchFleetArgs, data: &Path) -> anyhow::Result<FleetFigu
         samples_dropped: report.recorder.dropped,
         wells_online: online,
         not_online,
+        reads,
     })
 }
 
@@ -129,7 +135,16 @@ fn bench_config(args: &BenchFleetArgs, data: &Path) -> anyhow::Result<LoadedConf
     );
     let path = data.join("bench.toml");
     std::fs::write(&path, text)?;
-    Ok(config::load(&path, &|_| None)?)
+    // The benchmark's own throwaway credentials: it never calls the API as a user.
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
+    let secret = format!("bench secret {:032x}", rand::Rng::random::<u128>(&mut rng));
+    let password = format!("bench admin {:032x}", rand::Rng::random::<u128>(&mut rng));
+    let env = |name: &str| match name {
+        "WELLVISOR_JWT_SECRET" => Some(secret.clone()),
+        "WELLVISOR_ADMIN_PASSWORD" => Some(password.clone()),
+        _ => None,
+    };
+    Ok(config::load(&path, &env)?)
 }
 
 /// Wells one simulator process serves: each needs a listener and a connection, two file
@@ -202,6 +217,14 @@ fn print_table(figures: &FleetFigures) {
         ("a samples persisted/s", format!("{:.0}", figures.samples_persisted_per_s)),
         ("b samples dropped", figures.samples_dropped.to_string()),
         ("c wells online at the end", figures.wells_online.to_string()),
+        (
+            "d GET /metrics (median)",
+            format!("{:.1} ms, {} bytes", figures.reads.metrics_scrape_ms, figures.reads.metrics_bytes),
+        ),
+        (
+            "e GET /api/v1/wells (median)",
+            format!("{:.1} ms, {} bytes", figures.reads.wells_list_ms, figures.reads.wells_list_bytes),
+        ),
     ]);
     for (label, value) in rows {
         println!("{:<36} {value}", &label[2..]);
