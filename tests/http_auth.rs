@@ -392,3 +392,29 @@ async fn refusals_logins_and_limits_are_counted_in_the_metrics() {
     assert_eq!(value("wellvisor_rate_limited_total"), 0);
     assert_eq!(value("wellvisor_sse_subscribers"), 0);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_clients_are_limited_apart_and_others_cannot_spoof() {
+    let (app, _) = app().await;
+    let app = app.behind_proxies(&["10.0.0.1"]);
+    let attempt = |peer: &'static str, forwarded: &'static str| {
+        let mut request = request(Method::POST, "/api/v1/auth/login", Body::from("{not json"));
+        request.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        request.headers_mut().insert("x-forwarded-for", HeaderValue::from_static(forwarded));
+        let peer: std::net::SocketAddr = peer.parse().expect("an address");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        request
+    };
+    for _ in 0..60 {
+        assert_eq!(app.send_as_is(attempt("10.0.0.1:1", "198.51.100.7")).await.status, StatusCode::BAD_REQUEST);
+    }
+    let spent = app.send_as_is(attempt("10.0.0.1:1", "198.51.100.7")).await;
+    assert_eq!(spent.status, StatusCode::TOO_MANY_REQUESTS, "that client has spent its minute");
+    let neighbour = app.send_as_is(attempt("10.0.0.1:1", "198.51.100.8")).await;
+    assert_eq!(neighbour.status, StatusCode::BAD_REQUEST, "another client behind the same proxy has not");
+    for _ in 0..60 {
+        app.send_as_is(attempt("203.0.113.5:1", "192.0.2.1")).await;
+    }
+    let spoofed = app.send_as_is(attempt("203.0.113.5:1", "192.0.2.99")).await;
+    assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS, "a direct client cannot change its address");
+}

@@ -39,7 +39,7 @@ pub async fn build(loaded: &LoadedConfig, accounts: Arc<dyn Accounts>) -> anyhow
         FirstAdmin::Generated(password) => announce_demo_admin(&password),
     }
     let http = &config.http;
-    let limiter = RateLimiter::new(http.rate_limit, http.trust_forwarded_for);
+    let limiter = RateLimiter::new(http.rate_limit, http.trusted_proxies.clone());
     let cors_origins = http.cors_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
     let auth = Auth::new(tokens, directory);
     Ok(Arc::new(Security { auth, limiter, cors_origins, tls: http.tls.is_some() }))

@@ -72,10 +72,12 @@ pub struct HttpConfig {
     /// no cross-origin access.
     #[serde(default)]
     pub cors_origins: Vec<String>,
-    /// Take the client's address from `X-Forwarded-For` (only behind a proxy you trust): it is
-    /// what the rate limits count and the audit records.
+    /// Addresses of the proxies in front of the service (a load balancer, an ingress). From
+    /// them, and only them, `X-Forwarded-For` is believed when the rate limits tell clients
+    /// apart; every other client's header is its own word. (The audit records the header beside
+    /// the peer address either way.)
     #[serde(default)]
-    pub trust_forwarded_for: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     #[serde(default)]
     pub rate_limit: RateLimitConfig,
     #[serde(default)]
@@ -91,7 +93,7 @@ impl Default for HttpConfig {
             event_subscribers: default_event_subscribers(),
             ops_bind: None,
             cors_origins: Vec::new(),
-            trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             rate_limit: RateLimitConfig::default(),
             tls: None,
         }

@@ -42,7 +42,7 @@ fn default_refresh() -> Duration {
 }
 
 /// `[http.rate_limit]`: requests per minute per client, by kind. A client is its address
-/// (or its first `X-Forwarded-For` entry with `http.trust_forwarded_for`).
+/// (or, behind one of `http.trusted_proxies`, the address that proxy forwarded for).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {

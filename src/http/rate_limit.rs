@@ -41,13 +41,14 @@ struct Bucket {
 #[derive(Debug)]
 pub struct RateLimiter {
     config: RateLimitConfig,
-    trust_forwarded_for: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    trusted_proxies: Vec<IpAddr>,
     buckets: DashMap<(IpAddr, Class), Bucket>,
 }
 
 impl RateLimiter {
-    pub fn new(config: RateLimitConfig, trust_forwarded_for: bool) -> Self {
-        Self { config, trust_forwarded_for, buckets: DashMap::new() }
+    pub fn new(config: RateLimitConfig, trusted_proxies: Vec<IpAddr>) -> Self {
+        Self { config, trusted_proxies, buckets: DashMap::new() }
     }
 
     /// (capacity, tokens per second) of a class.
@@ -97,17 +98,38 @@ impl RateLimiter {
         }
     }
 
-    /// The address a request is counted against.
+    /// The address a request is counted against: its peer, or, when the peer is a trusted
+    /// proxy, the address that proxy says it forwarded for.
     pub fn client_of(&self, request: &Request) -> Option<IpAddr> {
-        if self.trust_forwarded_for {
-            let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-            let first = forwarded.and_then(|list| list.split(',').next()).and_then(|ip| ip.trim().parse().ok());
-            if first.is_some() {
-                return first;
-            }
-        }
-        request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(peer)| peer.ip())
+        let peer =
+            request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(peer)| peer.ip())?;
+        let forwarded: Vec<&str> = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|list| list.split(','))
+            .collect();
+        Some(client_behind(peer, &forwarded, &self.trusted_proxies))
     }
+}
+
+/// Walks the chain from the peer back towards the client, past every trusted proxy: the first
+/// address no trusted proxy vouches for is the client. Entries left of it are the client's own
+/// word (it may write any `X-Forwarded-For` it likes) and are never believed; an entry that is
+/// not an address stops the walk at the proxy that passed it on.
+fn client_behind(peer: IpAddr, forwarded: &[&str], trusted: &[IpAddr]) -> IpAddr {
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        if !trusted.contains(&client) {
+            break;
+        }
+        match entry.trim().parse() {
+            Ok(address) => client = address,
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// The class of a request; `None` for the routes never limited.
@@ -146,7 +168,7 @@ mod tests {
 
     fn limiter(per_minute: u32) -> RateLimiter {
         let config = RateLimitConfig { login_per_minute: per_minute, write_per_minute: 2, read_per_minute: 600 };
-        RateLimiter::new(config, false)
+        RateLimiter::new(config, Vec::new())
     }
 
     const CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
@@ -185,6 +207,22 @@ mod tests {
         }
         let wait = limiter.check(CLIENT, Class::LoginFailure, now).unwrap_err();
         assert_eq!(retry_after_secs(wait), 90);
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_from_trusted_proxies_only() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // Not from a proxy: the peer, whatever the header claims.
+        assert_eq!(client_behind(ip("203.0.113.9"), &["1.2.3.4"], &proxies), ip("203.0.113.9"));
+        // Through one proxy: the address it forwarded for.
+        assert_eq!(client_behind(ip("10.0.0.1"), &["198.51.100.7"], &proxies), ip("198.51.100.7"));
+        // Through two; a spoofed entry the client wrote itself, left of it, is not believed.
+        let chain = ["6.6.6.6", "198.51.100.7", "10.0.0.2"];
+        assert_eq!(client_behind(ip("10.0.0.1"), &chain, &proxies), ip("198.51.100.7"));
+        // A proxy that sent no header, or garbage: the proxy itself.
+        assert_eq!(client_behind(ip("10.0.0.1"), &[], &proxies), ip("10.0.0.1"));
+        assert_eq!(client_behind(ip("10.0.0.1"), &["not an address"], &proxies), ip("10.0.0.1"));
     }
 
     #[test]

@@ -51,5 +51,5 @@ pub async fn test_security() -> Arc<Security> {
     }
     let directory = Directory::load(accounts).await.unwrap_or_else(|e| panic!("{e}"));
     let auth = Auth::new(tokens(), Arc::new(directory));
-    Security::new(auth, RateLimiter::new(RateLimitConfig::default(), false))
+    Security::new(auth, RateLimiter::new(RateLimitConfig::default(), Vec::new()))
 }

@@ -285,13 +285,23 @@ impl TestApp {
     }
 
     /// The same app, its router allowing cross-origin calls from `origins`.
-    pub fn with_cors(mut self, origins: &[&str]) -> Self {
-        let current = &self.state.security;
-        let limiter =
-            wellvisor::http::rate_limit::RateLimiter::new(wellvisor::config::RateLimitConfig::default(), false);
-        let mut security = wellvisor::http::guard::Security::new(current.auth.clone(), limiter);
+    pub fn with_cors(self, origins: &[&str]) -> Self {
+        let origins = origins.iter().map(|o| o.parse().unwrap_or_else(|e| panic!("{e}"))).collect();
+        self.with_security(Vec::new(), origins)
+    }
+
+    /// The same app behind the proxies at `proxies`, as the rate limits see it.
+    pub fn behind_proxies(self, proxies: &[&str]) -> Self {
+        let proxies = proxies.iter().map(|p| p.parse().unwrap_or_else(|e| panic!("{e}"))).collect();
+        self.with_security(proxies, Vec::new())
+    }
+
+    fn with_security(mut self, proxies: Vec<std::net::IpAddr>, origins: Vec<header::HeaderValue>) -> Self {
+        let config = wellvisor::config::RateLimitConfig::default();
+        let limiter = wellvisor::http::rate_limit::RateLimiter::new(config, proxies);
+        let mut security = wellvisor::http::guard::Security::new(self.state.security.auth.clone(), limiter);
         if let Some(security) = Arc::get_mut(&mut security) {
-            security.cors_origins = origins.iter().map(|o| o.parse().unwrap_or_else(|e| panic!("{e}"))).collect();
+            security.cors_origins = origins;
         }
         self.state.security = security;
         self.router = router(self.state.clone(), HttpLimits::default());
