@@ -17,14 +17,20 @@ use tokio::net::TcpStream;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_wellvisor");
 
-/// Finds `count` consecutive free loopback ports. Another process could take one before the
-/// test binds it; the range is drawn at random to make that unlikely.
+/// The first port of the kernel's ephemeral range (Linux's default): outgoing connections take
+/// their local ports from here up, so a listener that must come back on the same port (a
+/// simulator restarted mid-test) is only safe below it.
+const EPHEMERAL_START: u16 = 32_768;
+
+/// Finds `count` consecutive free loopback ports below the ephemeral range. Another process
+/// could take one before the test binds it; the range is drawn at random to make that unlikely.
 pub fn free_ports(count: u16) -> u16 {
     static CALLS: AtomicU32 = AtomicU32::new(0);
+    let span = u32::from(EPHEMERAL_START - 20_000 - count);
     for _ in 0..200 {
         let attempt = CALLS.fetch_add(1, Ordering::Relaxed);
         let spread = std::process::id().wrapping_mul(7_919).wrapping_add(attempt.wrapping_mul(104_729));
-        let base = 20_000 + (spread % 35_000) as u16;
+        let base = 20_000 + (spread % span) as u16;
         let held: Vec<TcpListener> =
             (0..count).map_while(|i| TcpListener::bind(("127.0.0.1", base + i)).ok()).collect();
         if held.len() == usize::from(count) {
