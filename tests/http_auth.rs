@@ -25,6 +25,7 @@ fn concrete(path: &str, alarm: &AlarmId) -> String {
     match path {
         p if p.starts_with("/api/v1/alarms/") => alarm_path,
         p if p.starts_with("/api/v1/api-keys/") => p.replace("{id}", "000000000000"),
+        p if p.starts_with("/ui/") => p.replace("{file}", "app.js"),
         p => p.replace("{id}", "W-001").replace("{name}", "nobody").replace("{file}", "swagger-ui.css"),
     }
 }

@@ -70,6 +70,7 @@ fn known_ids(path: &str) -> Vec<&'static str> {
         // Not `kpis`: that is another route, which answers another schema.
         p if p.starts_with("/api/v1/alarms/") => ALARMS.to_vec(),
         p if p.starts_with("/api/docs/") => vec!["swagger-ui.css", "init.js", "LICENSE", "swagger-ui-bundle.js"],
+        p if p.starts_with("/ui/") => vec!["app.js", "index.html", "app.css", "favicon.svg", "uPlot.LICENSE"],
         _ => Vec::new(),
     }
 }

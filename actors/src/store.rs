@@ -124,11 +124,13 @@ pub struct DiagnosisQuery {
     pub limit: usize,
 }
 
-/// The audit trail in `[from, to)`, oldest first, at most `limit` entries, narrowed by any of
-/// the filters given. `actor`, `action` and `target` match the whole text exactly (case
-/// included). `result` matches by prefix: `401` finds `401 unauthenticated`, `4` every refusal
-/// of a client error, `ok` the actions carried out. Entries written before results were kept
-/// have none, so a `result` filter never finds them.
+/// The audit trail in `[from, to)`, oldest first (or newest first), at most `limit` entries,
+/// narrowed by any of the filters given. `actor`, `action` and `target` match the whole text
+/// exactly (case included). `result` matches by prefix: `401` finds `401 unauthenticated`, `4`
+/// every refusal of a client error, `ok` the actions carried out. Entries written before
+/// results were kept have none, so a `result` filter never finds them. `well` keeps what was
+/// done to one well: its own entries (`W-001`) and its alarms' (`W-001:gas_lock`), never
+/// another well whose id merely starts the same (`W-0010`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditQuery {
     /// Inclusive start.
@@ -141,6 +143,10 @@ pub struct AuditQuery {
     pub target: Option<String>,
     /// A prefix of the result.
     pub result: Option<String>,
+    /// Only entries about this well or one of its alarms.
+    pub well: Option<WellId>,
+    /// Newest first, so `limit` keeps the latest entries; equal times in reverse write order.
+    pub newest_first: bool,
 }
 
 impl AuditQuery {
@@ -161,7 +167,47 @@ impl AuditQuery {
             && exact(&self.action, &entry.action)
             && exact(&self.target, &entry.target)
             && result
+            && self.well.as_ref().is_none_or(|well| is_about(&entry.target, well))
     }
+}
+
+/// Whether an audit target names `well` or one of its alarms (`W-001`, `W-001:gas_lock`).
+fn is_about(target: &str, well: &WellId) -> bool {
+    target.strip_prefix(well.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+}
+
+/// The alarm journal in `[from, to)`, oldest first (or newest first), at most `limit` entries.
+/// `well` keeps the transitions of one well's alarms (`W-001:gas_lock`), never those of another
+/// well whose id merely starts the same (`W-0010:gas_lock`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AlarmJournalQuery {
+    /// Inclusive start.
+    pub from: DateTime<Utc>,
+    /// Exclusive end.
+    pub to: DateTime<Utc>,
+    pub limit: usize,
+    /// Only transitions of this well's alarms.
+    pub well: Option<WellId>,
+    /// Newest first, so `limit` keeps the latest entries; equal times in reverse write order.
+    pub newest_first: bool,
+}
+
+impl AlarmJournalQuery {
+    /// Every entry in `[from, to)`, oldest first, at most `limit`.
+    pub fn between(from: DateTime<Utc>, to: DateTime<Utc>, limit: usize) -> Self {
+        Self { from, to, limit, ..Self::default() }
+    }
+
+    /// Whether `entry` passes the well filter (not the range or the limit): the reference the
+    /// SQL backends' `WHERE` clauses are held to, and what in-memory stores apply.
+    pub fn matches(&self, entry: &AlarmJournalEntry) -> bool {
+        self.well.as_ref().is_none_or(|well| is_alarm_of(entry.alarm_id.as_str(), well))
+    }
+}
+
+/// Whether an alarm id names one of `well`'s alarms (`W-001:gas_lock`).
+fn is_alarm_of(alarm_id: &str, well: &WellId) -> bool {
+    alarm_id.strip_prefix(well.as_str()).is_some_and(|rest| rest.starts_with(':'))
 }
 
 /// A historian backend.
@@ -207,16 +253,15 @@ pub trait Store: Send + Sync + 'static {
     /// The latest persisted state of every alarm point, by alarm id.
     fn load_alarms(&self) -> BoxFuture<'_, Result<Vec<AlarmRecord>, StoreError>>;
 
-    /// Alarm journal entries in `[from, to)`, oldest first, at most `limit`.
-    fn read_alarm_journal(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>>;
+    /// Alarm journal entries in `[query.from, query.to)` that pass its well filter, oldest first
+    /// (newest first when it asks), at most `query.limit` (see [`AlarmJournalQuery`]).
+    fn read_alarm_journal<'a>(
+        &'a self,
+        query: &'a AlarmJournalQuery,
+    ) -> BoxFuture<'a, Result<Vec<AlarmJournalEntry>, StoreError>>;
 
-    /// Audit entries in `[query.from, query.to)` that pass its filters, oldest first, at most
-    /// `query.limit` (see [`AuditQuery`]).
+    /// Audit entries in `[query.from, query.to)` that pass its filters, oldest first (newest
+    /// first when it asks), at most `query.limit` (see [`AuditQuery`]).
     fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>>;
 
     /// Every stored baseline, by well id.
@@ -229,6 +274,7 @@ pub trait Store: Send + Sync + 'static {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::{AlarmId, AlarmState, Priority};
 
     fn entry(actor: &str, action: &str, target: &str, result: Option<&str>) -> AuditEntry {
         AuditEntry {
@@ -277,5 +323,37 @@ mod tests {
         let older = entry("10.0.0.7", "ack", "W-001:gas_lock", None);
         assert!(!query(None, None, None, Some("")).matches(&older), "an entry without a result never passes");
         assert!(query(None, None, None, Some("")).matches(&denied), "an empty prefix passes any result");
+    }
+
+    #[test]
+    fn a_well_filter_keeps_the_well_and_its_alarms_only() {
+        let about = |well: &str| AuditQuery { well: WellId::new(well).ok(), ..AuditQuery::default() };
+        for target in ["W_1", "W_1:gas_lock", "W_1:"] {
+            assert!(about("W_1").matches(&entry("alice", "ack", target, None)), "{target}");
+        }
+        for target in ["W_10", "WX1", "w_1", "W_10:gas_lock", "", "X:W_1"] {
+            assert!(!about("W_1").matches(&entry("alice", "ack", target, None)), "{target}");
+        }
+    }
+
+    #[test]
+    fn a_journal_well_filter_keeps_the_wells_alarms_only() {
+        let of = |alarm: &str| AlarmJournalEntry {
+            alarm_id: AlarmId::parse(alarm),
+            at: DateTime::<Utc>::default(),
+            from: AlarmState::Normal,
+            to: AlarmState::Unacknowledged,
+            cause: "activated".into(),
+            priority: Priority::High,
+            actor: None,
+        };
+        let well = AlarmJournalQuery { well: WellId::new("W_1").ok(), ..AlarmJournalQuery::default() };
+        for alarm in ["W_1:gas_lock", "W_1:"] {
+            assert!(well.matches(&of(alarm)), "{alarm}");
+        }
+        for alarm in ["W_1", "W_10:gas_lock", "WX1:gas_lock", "w_1:gas_lock", "feeder@W_1:power_event", ""] {
+            assert!(!well.matches(&of(alarm)), "{alarm}");
+        }
+        assert!(AlarmJournalQuery::default().matches(&of("feeder@F-1:power_event")), "no filter passes everything");
     }
 }

@@ -23,8 +23,9 @@ const fn route(method: &'static str, path: &'static str, access: Access, action:
 
 /// Every route, grouped by resource.
 pub const ROUTES: &[RouteAccess] = &[
-    // Probes, metrics and the API's documentation: for load balancers, Prometheus and people
-    // reading the contract. They reveal no well data.
+    // Probes, metrics, the API's documentation and the dashboard's files: for load balancers,
+    // Prometheus, people reading the contract and browsers loading the page before anyone has
+    // logged in. They reveal no well data.
     route("GET", "/health/live", Access::Public, "health"),
     route("GET", "/health/ready", Access::Public, "health"),
     route("GET", "/health/startup", Access::Public, "health"),
@@ -32,6 +33,8 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/openapi.json", Access::Public, "openapi"),
     route("GET", "/api/docs", Access::Public, "docs"),
     route("GET", "/api/docs/{file}", Access::Public, "docs"),
+    route("GET", "/", Access::Public, "dashboard"),
+    route("GET", "/ui/{file}", Access::Public, "dashboard"),
     // Logging in is how a token is had; it is rate limited and audited by its handler.
     route("POST", "/api/v1/auth/login", Access::Public, "login"),
     route("GET", "/api/v1/auth/me", Access::Read, "whoami"),
@@ -42,6 +45,8 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/wells/{id}", Access::Read, "read"),
     route("GET", "/api/v1/wells/{id}/telemetry", Access::Read, "read"),
     route("GET", "/api/v1/wells/{id}/diagnostics", Access::Read, "read"),
+    route("GET", "/api/v1/wells/{id}/audit", Access::Read, "read"),
+    route("GET", "/api/v1/wells/{id}/alarm-journal", Access::Read, "read"),
     route("GET", "/api/v1/alarms", Access::Read, "read"),
     route("GET", "/api/v1/alarms/kpis", Access::Read, "read"),
     route("GET", "/api/v1/alarms/{id}", Access::Read, "read"),

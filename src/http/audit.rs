@@ -1,23 +1,26 @@
-//! The operator audit trail (esp-domain §3.4), read back at `GET /api/v1/audit` (admins only).
-//! Entries are written by [`super::operator`] and the guard, for every request that changes
-//! something, refusals included.
+//! The operator audit trail (esp-domain §3.4), read back whole at `GET /api/v1/audit` (admins
+//! only), and one well's part of it at `GET /api/v1/wells/{id}/audit` (anyone signed in: the
+//! control room sees who restarted or acknowledged what on the well it looks at). Entries are
+//! written by [`super::operator`] and the guard, for every request that changes something,
+//! refusals included.
 //!
 //! The trail is filtered by the store (`AuditQuery`): by `actor`, `action` and `target`, each
 //! matched exactly, and by `result`, matched by prefix (`401`, `4`, `ok`), beside the range
-//! every history endpoint takes.
+//! every history endpoint takes; a well's trail by the well, newest first.
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use wellvisor_actors::diagnostics::AuditEntry;
+use wellvisor_actors::domain::WellId;
 use wellvisor_actors::store::AuditQuery;
 
 use super::ask::within;
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiQuery;
-use super::range::Range;
+use super::extract::{ApiQuery, WellIdPath};
+use super::range::{parse_limit_up_to, Range};
 use super::state::AppState;
 
 /// The answer of `GET /api/v1/audit`.
@@ -79,6 +82,7 @@ impl AuditParams {
             action: filter("action", self.action)?,
             target: filter("target", self.target)?,
             result: filter("result", self.result)?,
+            ..AuditQuery::default()
         };
         Ok((range, query))
     }
@@ -119,6 +123,75 @@ pub async fn audit_trail(
     Ok(Json(AuditPage { from: range.from, to: range.to, count: entries.len(), truncated, entries }))
 }
 
+/// Entries a well's trail returns when the query names no limit, and the most it may ask for:
+/// a page of the well detail, not an export (that is `GET /api/v1/audit`).
+pub const WELL_TRAIL_DEFAULT: usize = 100;
+pub const WELL_TRAIL_MAX: usize = 1_000;
+
+/// How far past now a well's trail reads, so an entry stamped by a clock a little ahead shows.
+const CLOCK_SLACK: TimeDelta = TimeDelta::days(1);
+
+/// The answer of `GET /api/v1/wells/{id}/audit`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WellAuditPage {
+    pub well_id: WellId,
+    pub count: usize,
+    /// The well's trail holds more entries than `limit` allowed.
+    pub truncated: bool,
+    /// Newest first: what was done to the well and to its alarms.
+    pub entries: Vec<AuditEntry>,
+}
+
+/// The query string of `GET /api/v1/wells/{id}/audit`. Unknown keys are refused.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WellAuditParams {
+    /// The most entries to return, the latest ones (1 to 1000; default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 100)]
+    limit: Option<String>,
+}
+
+/// The store query for the latest `limit` entries about `well`, reading one more to tell
+/// whether the trail holds more.
+fn well_trail(well: WellId, limit: usize, now: DateTime<Utc>) -> AuditQuery {
+    AuditQuery {
+        from: DateTime::UNIX_EPOCH,
+        to: now + CLOCK_SLACK,
+        limit: limit + 1,
+        well: Some(well),
+        newest_first: true,
+        ..AuditQuery::default()
+    }
+}
+
+/// `GET /api/v1/wells/{id}/audit`.
+#[utoipa::path(get, path = "/api/v1/wells/{id}/audit", tag = "wells",
+    params(("id" = WellId, Path, description = "the well"), WellAuditParams),
+    responses(
+        (status = 200, description = "who did what to the well and its alarms (target `W-001` or `W-001:<alarm>`), newest first", body = WellAuditPage),
+        (status = 400, description = "a malformed well id (`invalid_well_id`), an unknown query key or a limit that cannot be read (`bad_request`)", body = ErrorBody),
+        (status = 404, description = "no such well (`unknown_well`)", body = ErrorBody),
+        (status = 422, description = "a limit out of range (`unprocessable`)", body = ErrorBody),
+        (status = 503, description = "the store did not answer in time (`unavailable`)", body = ErrorBody),
+    ))]
+pub async fn well_audit_trail(
+    State(state): State<AppState>,
+    WellIdPath(id): WellIdPath,
+    ApiQuery(params): ApiQuery<WellAuditParams>,
+) -> Result<Json<WellAuditPage>, ApiError> {
+    if !state.fleet.contains(&id) {
+        return Err(ApiError::UnknownWell(id));
+    }
+    let limit = parse_limit_up_to(params.limit.as_deref(), WELL_TRAIL_DEFAULT, WELL_TRAIL_MAX)?;
+    let query = well_trail(id.clone(), limit, Utc::now());
+    let mut entries =
+        within(state.call_timeout, "reading the well's audit trail", state.store.read_audit(&query)).await?;
+    let truncated = entries.len() > limit;
+    entries.truncate(limit);
+    Ok(Json(WellAuditPage { well_id: id, count: entries.len(), truncated, entries }))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -141,6 +214,15 @@ mod tests {
         assert_eq!((range.limit, query.limit, query.to), (5, 6, noon()));
         assert_eq!((query.actor.as_deref(), query.action, query.target), (Some("alice"), None, None));
         assert_eq!(query.result.as_deref(), Some("4"));
+    }
+
+    #[test]
+    fn a_well_trail_asks_for_the_latest_entries_of_the_well_one_past_the_limit() {
+        let well = WellId::new("W-001").unwrap();
+        let query = well_trail(well.clone(), 100, noon());
+        assert!(query.from < noon() - TimeDelta::days(365 * 50) && query.to > noon(), "{query:?}");
+        assert_eq!((query.well, query.newest_first, query.limit), (Some(well), true, 101));
+        assert_eq!((query.actor, query.action, query.target, query.result), (None, None, None, None));
     }
 
     #[test]

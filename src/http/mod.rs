@@ -6,7 +6,7 @@
 //! `into_make_service_with_connect_info::<SocketAddr>()`. Handlers are thin: they read the
 //! fleet view, the alarm book or the store, or ask an actor (always with a deadline); they hold
 //! no business rules and never touch Modbus. Every request but the probes, metrics, the API's
-//! documentation and login is authenticated and checked against [`access::ROUTES`]; every
+//! documentation, the dashboard's files and login is authenticated and checked against [`access::ROUTES`]; every
 //! request that changes something is audited, refusals included. Every error is
 //! [`ApiError`]'s JSON object; malformed input is a 4xx, never a 500, and a part of the service
 //! that does not answer is a 503.
@@ -21,10 +21,11 @@
 //!   the audit of refusals; [`operator`]: the caller as handlers see it, and audit entries;
 //!   [`rate_limit`]: per-client limits (429); `hardening`: security headers and CORS.
 //! - `health`, `fleet`, `wells`, `operations`, `telemetry`, `ingest`, `diagnostics`, `alarms`,
-//!   `alarm_actions`, `audit`, `auth_routes`, `events` (server-sent events): the handlers, by
-//!   resource.
+//!   `alarm_actions`, `journal` (a well's alarm journal), `audit`, `auth_routes`, `events`
+//!   (server-sent events): the handlers, by resource.
 //! - [`metrics`]: the Prometheus exposition and the request counters; [`openapi`]: the
-//!   document generated from the handlers' annotations; `docs`: it and Swagger UI, served.
+//!   document generated from the handlers' annotations; `docs`: it and Swagger UI, served;
+//!   `dashboard`: the control room's web page at `/` and its files at `/ui/`.
 //! - `views`: the JSON shapes of wells; `range`: the `from`/`to`/`limit` of history reads;
 //!   `resolution`: raw or roll-up telemetry, and how `auto` chooses;
 //!   `ask`: deadlines on actor and store calls.
@@ -35,6 +36,7 @@ mod alarms;
 mod ask;
 mod audit;
 mod auth_routes;
+mod dashboard;
 mod diagnostics;
 mod docs;
 pub mod error;
@@ -45,6 +47,7 @@ pub mod guard;
 mod hardening;
 mod health;
 mod ingest;
+mod journal;
 pub mod layers;
 pub mod metrics;
 pub mod openapi;
@@ -101,6 +104,8 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::swagger_ui))
         .route("/api/docs/{file}", get(docs::asset))
+        .route("/", get(dashboard::index))
+        .route("/ui/{file}", get(dashboard::asset))
         .route("/api/v1/fleet", get(fleet::fleet_overview))
         .route("/api/v1/events", get(events::event_stream))
         .route("/api/v1/wells", get(wells::list_wells).post(operations::add_well))
@@ -108,6 +113,8 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/wells/{id}/restart", post(operations::restart_well))
         .route("/api/v1/wells/{id}/telemetry", get(telemetry::well_telemetry).post(ingest::ingest_telemetry))
         .route("/api/v1/wells/{id}/diagnostics", get(diagnostics::well_diagnostics))
+        .route("/api/v1/wells/{id}/audit", get(audit::well_audit_trail))
+        .route("/api/v1/wells/{id}/alarm-journal", get(journal::well_alarm_journal))
         .merge(alarm_routes())
         .merge(account_routes())
         .route("/api/v1/audit", get(audit::audit_trail))

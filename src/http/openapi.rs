@@ -21,8 +21,8 @@ use super::error::ErrorBody;
 use super::health::ReadyChecks;
 use super::telemetry::{RollupPage, TelemetryPage};
 use super::{
-    alarm_actions, alarms, audit, auth_routes, diagnostics, docs, events, fleet, health, ingest, metrics, operations,
-    telemetry, wells,
+    alarm_actions, alarms, audit, auth_routes, dashboard, diagnostics, docs, events, fleet, health, ingest, journal,
+    metrics, operations, telemetry, wells,
 };
 
 /// The document's root: every documented route, and the schemas no route names directly.
@@ -37,10 +37,11 @@ use super::{
     ),
     paths(
         health::live, health::ready, health::startup, metrics::metrics,
-        docs::openapi_json, docs::swagger_ui, docs::asset,
+        docs::openapi_json, docs::swagger_ui, docs::asset, dashboard::index, dashboard::asset,
         fleet::fleet_overview, events::event_stream,
         wells::list_wells, operations::add_well, wells::well_detail, operations::remove_well,
         operations::restart_well, telemetry::well_telemetry, ingest::ingest_telemetry, diagnostics::well_diagnostics,
+        audit::well_audit_trail, journal::well_alarm_journal,
         alarms::list_alarms, alarms::alarm_kpis, alarms::alarm,
         alarm_actions::acknowledge, alarm_actions::reset, alarm_actions::shelve, alarm_actions::unshelve,
         alarm_actions::remove_from_service, alarm_actions::return_to_service,
@@ -54,6 +55,7 @@ use super::{
     tags(
         (name = "probes", description = "Liveness, readiness and startup for orchestrators, metrics for Prometheus; public"),
         (name = "docs", description = "This document and Swagger UI; public"),
+        (name = "dashboard", description = "The control room's web page and its files; public"),
         (name = "fleet", description = "The control room's overview"),
         (name = "wells", description = "Wells, their telemetry and diagnostic history, and the operator's actions on them"),
         (name = "alarms", description = "The alarm list (ISA-18.2), its KPIs and the operator's actions"),

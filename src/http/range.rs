@@ -39,6 +39,22 @@ impl RangeParams {
     }
 }
 
+/// What a history endpoint assumes for what its query leaves out, and the most entries it
+/// serves in one answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangeDefaults {
+    /// How far `from` lies before `to` when the query names no `from`.
+    pub window: TimeDelta,
+    /// Entries returned when the query names no limit.
+    pub limit: usize,
+    /// The most entries one request may ask for.
+    pub max_limit: usize,
+}
+
+/// The defaults of every history endpoint that names none of its own.
+pub const HISTORY_DEFAULTS: RangeDefaults =
+    RangeDefaults { window: DEFAULT_WINDOW, limit: DEFAULT_LIMIT, max_limit: MAX_LIMIT };
+
 /// A checked range: `[from, to)`, at most `limit` entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
@@ -55,15 +71,27 @@ impl Range {
         limit: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Self, ApiError> {
+        Self::resolve_with(from, to, limit, now, HISTORY_DEFAULTS)
+    }
+
+    /// As [`Range::resolve`], with an endpoint's own defaults: the `window` up to `now`, its
+    /// `limit`, and at most its `max_limit`.
+    pub fn resolve_with(
+        from: Option<&str>,
+        to: Option<&str>,
+        limit: Option<&str>,
+        now: DateTime<Utc>,
+        defaults: RangeDefaults,
+    ) -> Result<Self, ApiError> {
         let to = to.map(|raw| parse_timestamp("to", raw)).transpose()?.unwrap_or(now);
         let from = match from {
             Some(raw) => parse_timestamp("from", raw)?,
-            None => to.checked_sub_signed(DEFAULT_WINDOW).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            None => to.checked_sub_signed(defaults.window).unwrap_or(DateTime::<Utc>::MIN_UTC),
         };
         if from >= to {
             return Err(ApiError::BadRequest(format!("from ({from}) must be before to ({to})")));
         }
-        Ok(Self { from, to, limit: parse_limit(limit)? })
+        Ok(Self { from, to, limit: parse_limit_up_to(limit, defaults.limit, defaults.max_limit)? })
     }
 
     /// How many entries to read: one more than the limit tells whether the range holds more.
@@ -105,12 +133,14 @@ fn parse_timestamp(key: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
         })
 }
 
-fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
-    let Some(raw) = raw else { return Ok(DEFAULT_LIMIT) };
+/// A `limit` of 1 to `max`, `default` when absent: what cannot be read is a 400, a number out
+/// of range a 422, as every history endpoint answers them.
+pub fn parse_limit_up_to(raw: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
+    let Some(raw) = raw else { return Ok(default) };
     let limit: u64 = raw.parse().map_err(|_| ApiError::BadRequest(format!("limit: {raw:?} is not a whole number")))?;
     match usize::try_from(limit) {
-        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-        _ => Err(ApiError::Unprocessable(format!("limit: {limit} is out of range; use 1 to {MAX_LIMIT}"))),
+        Ok(limit) if (1..=max).contains(&limit) => Ok(limit),
+        _ => Err(ApiError::Unprocessable(format!("limit: {limit} is out of range; use 1 to {max}"))),
     }
 }
 
@@ -128,6 +158,15 @@ mod tests {
     fn defaults_to_the_last_hour_and_a_thousand_entries() {
         let range = Range::resolve(None, None, None, noon()).map(|r| (r.to - r.from, r.to, r.limit));
         assert_eq!(range.ok(), Some((DEFAULT_WINDOW, noon(), DEFAULT_LIMIT)));
+    }
+
+    #[test]
+    fn an_endpoint_may_name_its_own_window_and_limits() {
+        let day = RangeDefaults { window: TimeDelta::days(1), limit: 100, max_limit: 1_000 };
+        let range = Range::resolve_with(None, None, None, noon(), day).map(|r| (r.to - r.from, r.to, r.limit));
+        assert_eq!(range.ok(), Some((TimeDelta::days(1), noon(), 100)));
+        let over = Range::resolve_with(None, None, Some("1001"), noon(), day);
+        assert_eq!(over.err().map(|e| e.code()), Some("unprocessable"));
     }
 
     #[test]

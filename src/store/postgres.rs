@@ -35,7 +35,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::ConnectOptions as _;
@@ -45,8 +45,8 @@ use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use wellvisor_actors::domain::{Sample, WellId};
 use wellvisor_actors::store::{
-    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
-    TelemetryQuery,
+    AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline,
+    StoredWell, TelemetryQuery,
 };
 
 use self::options::redact;
@@ -356,15 +356,11 @@ impl Store for PostgresStore {
         Box::pin(async move { verdict("reading alarms", diagnostics::alarms(&self.pool).await) })
     }
 
-    fn read_alarm_journal(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>> {
-        Box::pin(
-            async move { verdict("reading alarm_journal", diagnostics::journal(&self.pool, from, to, limit).await) },
-        )
+    fn read_alarm_journal<'a>(
+        &'a self,
+        query: &'a AlarmJournalQuery,
+    ) -> BoxFuture<'a, Result<Vec<AlarmJournalEntry>, StoreError>> {
+        Box::pin(async move { verdict("reading alarm_journal", diagnostics::journal(&self.pool, query).await) })
     }
 
     fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {

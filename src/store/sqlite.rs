@@ -28,7 +28,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::ConnectOptions as _;
@@ -38,8 +38,8 @@ use wellvisor_actors::device::link::BoxFuture;
 use wellvisor_actors::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use wellvisor_actors::domain::{Sample, WellId};
 use wellvisor_actors::store::{
-    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
-    TelemetryQuery,
+    AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline,
+    StoredWell, TelemetryQuery,
 };
 
 use super::error::{sqlite_store_error, StoreOpenError};
@@ -294,13 +294,11 @@ impl Store for SqliteStore {
         Box::pin(async move { verdict(diagnostics::alarms(&self.pool).await) })
     }
 
-    fn read_alarm_journal(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>> {
-        Box::pin(async move { verdict(diagnostics::journal(&self.pool, from, to, limit).await) })
+    fn read_alarm_journal<'a>(
+        &'a self,
+        query: &'a AlarmJournalQuery,
+    ) -> BoxFuture<'a, Result<Vec<AlarmJournalEntry>, StoreError>> {
+        Box::pin(async move { verdict(diagnostics::journal(&self.pool, query).await) })
     }
 
     fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {

@@ -9,9 +9,10 @@
 //!
 //! Each case becomes its own `#[tokio::test]` named after the behaviour. Sample cases are
 //! here; record cases (diagnoses, alarms, journal, audit, baselines) in `suite/records.rs`,
-//! the audit trail's filters in `suite/audit.rs` and roll-up cases in `suite/rollups.rs`, all
-//! also run against the engine's `MemoryStore`, so the recorder, actor and API tests that use
-//! it see what a real backend would do. The SQL backends' write-behind roll-ups have their own
+//! the audit trail's filters in `suite/audit.rs`, one well's alarm journal in
+//! `suite/journal.rs` and roll-up cases in `suite/rollups.rs`, all also run against the
+//! engine's `MemoryStore`, so the recorder, actor and API tests that use it see what a real
+//! backend would do. The SQL backends' write-behind roll-ups have their own
 //! cases in `suite/write_behind.rs`, run with `store_suite!(write_behind $fixture)` on a
 //! fixture that returns the backend's own type. Users and API keys (`suite/accounts.rs`) run
 //! with `store_suite!(accounts $fixture)` on a fixture that returns an `Arc<dyn Accounts>`,
@@ -19,6 +20,7 @@
 
 mod accounts;
 mod audit;
+mod journal;
 mod records;
 mod rollups;
 mod write_behind;
@@ -49,6 +51,8 @@ macro_rules! store_suite {
             audit_filters_match_actor_action_and_target_exactly,
             audit_results_match_by_prefix,
             audit_filters_combine_and_apply_before_the_range_limit,
+            audit_of_a_well_holds_its_alarms_and_reads_newest_first,
+            journal_of_a_well_holds_its_alarms_only_and_reads_newest_first,
         );
     };
     (accounts $fixture:path) => {
@@ -103,6 +107,7 @@ pub(crate) use store_suite;
 
 pub(crate) use accounts::*;
 pub(crate) use audit::*;
+pub(crate) use journal::*;
 pub(crate) use records::*;
 pub(crate) use rollups::*;
 pub(crate) use write_behind::*;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use ractor::{Actor, ActorRef};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -32,8 +32,8 @@ use wellvisor_actors::domain::{Sample, WellId};
 use wellvisor_actors::fleet::{FleetActor, FleetArgs, FleetView, WellSnapshot};
 use wellvisor_actors::recorder::{recorder_queue, FlushPolicy, RecorderActor, RecorderMsg, DEFAULT_RECORD_CAPACITY};
 use wellvisor_actors::store::{
-    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
-    TelemetryQuery,
+    AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline,
+    StoredWell, TelemetryQuery,
 };
 use wellvisor_actors::supervisor::{RestartPolicy, SupervisorArgs, SupervisorMsg, WellSupervisor};
 use wellvisor_actors::well::{PollSettings, WellContext};
@@ -169,13 +169,11 @@ impl Store for MemoryStore {
         self.records.load_alarms()
     }
 
-    fn read_alarm_journal(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>> {
-        self.records.read_alarm_journal(from, to, limit)
+    fn read_alarm_journal<'a>(
+        &'a self,
+        query: &'a AlarmJournalQuery,
+    ) -> BoxFuture<'a, Result<Vec<AlarmJournalEntry>, StoreError>> {
+        self.records.read_alarm_journal(query)
     }
 
     fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {

@@ -159,6 +159,7 @@ pub struct AlarmRecord {
 
 /// An automatic or operator state change of one alarm (esp-domain §3.4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlarmJournalEntry {
     pub alarm_id: AlarmId,
     pub at: DateTime<Utc>,

@@ -12,8 +12,8 @@ use crate::device::link::BoxFuture;
 use crate::diagnostics::{AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use crate::domain::{Sample, WellId};
 use crate::store::{
-    AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline, StoredWell,
-    TelemetryQuery,
+    AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, RollupPoint, RollupQuery, Store, StoreError, StoredBaseline,
+    StoredWell, TelemetryQuery,
 };
 
 /// An in-memory store that can be told to fail, for recorder and API tests.
@@ -152,13 +152,11 @@ impl Store for MemoryStore {
         Box::pin(async move { self.read_records(MemoryRecords::alarms) })
     }
 
-    fn read_alarm_journal(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<AlarmJournalEntry>, StoreError>> {
-        Box::pin(async move { self.read_records(|records| records.journal(from, to, limit)) })
+    fn read_alarm_journal<'a>(
+        &'a self,
+        query: &'a AlarmJournalQuery,
+    ) -> BoxFuture<'a, Result<Vec<AlarmJournalEntry>, StoreError>> {
+        Box::pin(async move { self.read_records(|records| records.journal(query)) })
     }
 
     fn read_audit<'a>(&'a self, query: &'a AuditQuery) -> BoxFuture<'a, Result<Vec<AuditEntry>, StoreError>> {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::diagnostics::{AlarmId, AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord};
 use crate::domain::WellId;
-use crate::store::{AuditQuery, DiagnosisQuery, Record, StoreError, StoredBaseline};
+use crate::store::{AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, StoreError, StoredBaseline};
 
 /// Everything written through `write_records`.
 #[derive(Default)]
@@ -53,18 +53,31 @@ impl MemoryRecords {
         self.alarms.values().cloned().collect()
     }
 
-    pub(super) fn journal(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: usize) -> Vec<AlarmJournalEntry> {
-        in_range(self.journal.iter(), |e| e.at, from, to, limit)
+    pub(super) fn journal(&self, query: &AlarmJournalQuery) -> Vec<AlarmJournalEntry> {
+        let passing = self.journal.iter().filter(|e| query.matches(e));
+        let found = in_range(passing, |e| e.at, query.from, query.to, usize::MAX);
+        latest_or_oldest(found, query.newest_first, query.limit)
     }
 
     pub(super) fn audit(&self, query: &AuditQuery) -> Vec<AuditEntry> {
         let passing = self.audit.iter().filter(|e| query.matches(e));
-        in_range(passing, |e| e.at, query.from, query.to, query.limit)
+        let found = in_range(passing, |e| e.at, query.from, query.to, usize::MAX);
+        latest_or_oldest(found, query.newest_first, query.limit)
     }
 
     pub(super) fn baselines(&self) -> Vec<StoredBaseline> {
         self.baselines.values().cloned().collect()
     }
+}
+
+/// The first `limit` of entries found oldest first, or of the same reversed (newest first,
+/// equal times in reverse write order, as the SQL backends order by time and row).
+fn latest_or_oldest<T>(mut found: Vec<T>, newest_first: bool, limit: usize) -> Vec<T> {
+    if newest_first {
+        found.reverse();
+    }
+    found.truncate(limit);
+    found
 }
 
 /// The entries in `[from, to)`, oldest first (a stable sort keeps write order on ties), at most

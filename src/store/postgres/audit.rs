@@ -43,7 +43,7 @@ pub(super) async fn insert(conn: &mut PgConnection, rows: &[&AuditEntry]) -> sql
     .map(drop)
 }
 
-/// The entries `query` asks for, oldest first, equal times in write order.
+/// The entries `query` asks for, oldest first (or newest first), equal times in write order.
 pub(super) async fn read(pool: &PgPool, query: &AuditQuery) -> sqlx::Result<Vec<AuditEntry>> {
     let rows = select(query).build().fetch_all(pool).await?;
     rows.iter().map(decode).collect()
@@ -64,7 +64,13 @@ fn select(query: &AuditQuery) -> QueryBuilder<'_, Postgres> {
         // Not `LIKE`, which would give `%` and `_` in the prefix a meaning a client did not ask for.
         sql.push(" AND starts_with(result, ").push_bind(prefix.as_str()).push(")");
     }
-    sql.push(" ORDER BY at, seq LIMIT ").push_bind(sql_limit(query.limit));
+    if let Some(well) = &query.well {
+        // The well or its alarms (`W-001:…`); not `LIKE`, as a well id may hold `_`.
+        sql.push(" AND (target = ").push_bind(well.as_str());
+        sql.push(" OR starts_with(target, ").push_bind(format!("{well}:")).push("))");
+    }
+    let order = if query.newest_first { " ORDER BY at DESC, seq DESC" } else { " ORDER BY at, seq" };
+    sql.push(order).push(" LIMIT ").push_bind(sql_limit(query.limit));
     sql
 }
 

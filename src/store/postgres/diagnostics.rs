@@ -13,12 +13,11 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use wellvisor_actors::diagnostics::{AlarmId, AlarmJournalEntry, AlarmRecord, AuditEntry, DiagnosisRecord, Evidence};
 use wellvisor_actors::domain::WellId;
-use wellvisor_actors::store::{DiagnosisQuery, Record, StoreError, StoredBaseline};
+use wellvisor_actors::store::{AlarmJournalQuery, DiagnosisQuery, Record, StoreError, StoredBaseline};
 
 use super::telemetry::{sql_limit, to_millis};
 use crate::store::error::postgres_store_error;
@@ -253,22 +252,24 @@ fn decode_alarm(row: &PgRow) -> sqlx::Result<AlarmRecord> {
     })
 }
 
-pub(super) async fn journal(
-    pool: &PgPool,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: usize,
-) -> sqlx::Result<Vec<AlarmJournalEntry>> {
-    let rows = sqlx::query(
-        "SELECT alarm_id, at, from_state, to_state, cause, priority, actor FROM alarm_journal \
-         WHERE at >= $1 AND at < $2 ORDER BY at, seq LIMIT $3",
-    )
-    .bind(to_millis(from))
-    .bind(to_millis(to))
-    .bind(sql_limit(limit))
-    .fetch_all(pool)
-    .await?;
+/// The entries `query` asks for, oldest first (or newest first), equal times in write order.
+pub(super) async fn journal(pool: &PgPool, query: &AlarmJournalQuery) -> sqlx::Result<Vec<AlarmJournalEntry>> {
+    let rows = select_journal(query).build().fetch_all(pool).await?;
     rows.iter().map(decode_journal).collect()
+}
+
+fn select_journal(query: &AlarmJournalQuery) -> QueryBuilder<'_, Postgres> {
+    let mut sql = QueryBuilder::new(
+        "SELECT alarm_id, at, from_state, to_state, cause, priority, actor FROM alarm_journal WHERE at >= ",
+    );
+    sql.push_bind(to_millis(query.from)).push(" AND at < ").push_bind(to_millis(query.to));
+    if let Some(well) = &query.well {
+        // The well's alarms (`W-001:…`); not `LIKE`, as a well id may hold `_`.
+        sql.push(" AND starts_with(alarm_id, ").push_bind(format!("{well}:")).push(")");
+    }
+    let order = if query.newest_first { " ORDER BY at DESC, seq DESC" } else { " ORDER BY at, seq" };
+    sql.push(order).push(" LIMIT ").push_bind(sql_limit(query.limit));
+    sql
 }
 
 fn decode_journal(row: &PgRow) -> sqlx::Result<AlarmJournalEntry> {

@@ -9,7 +9,7 @@ use chrono::{Days, Utc};
 use wellvisor_actors::diagnostics::{AlarmState, DiagnosisEvent, DiagnosisKind, Source};
 use wellvisor_actors::domain::{Parameter, Sample, WellId};
 use wellvisor_actors::store::{
-    AuditQuery, DiagnosisQuery, Record, Resolution, RollupQuery, Store, StoreError, StoredWell,
+    AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, Resolution, RollupQuery, Store, StoreError, StoredWell,
 };
 
 use super::partitions::{self, AHEAD_DAYS};
@@ -267,7 +267,11 @@ async fn names_this_build_does_not_know_are_rejected_naming_the_column() {
     let query = DiagnosisQuery { source: w, from: at(0), to: at(1), limit: 10 };
     rejected_naming(store.read_diagnoses(&query).await, "diagnoses.kind", "gremlins");
     rejected_naming(store.load_alarms().await, "alarms.state", "snoozed");
-    rejected_naming(store.read_alarm_journal(at(0), at(1), 10).await, "alarm_journal.priority", "urgent");
+    rejected_naming(
+        store.read_alarm_journal(&AlarmJournalQuery::between(at(0), at(1), 10)).await,
+        "alarm_journal.priority",
+        "urgent",
+    );
     rejected_naming(store.load_baselines().await, "baselines.well_id", "W 001");
 }
 
@@ -324,5 +328,5 @@ async fn a_failing_record_rolls_back_the_whole_batch_as_rejected() {
     let result = store.write_records(&records).await;
     assert!(matches!(&result, Err(StoreError::Rejected(m)) if m.starts_with("writing alarms: ")), "{result:?}");
     assert!(store.read_audit(&AuditQuery::between(at(0), at(1), 10)).await.expect("audit").is_empty());
-    assert!(store.read_alarm_journal(at(0), at(1), 10).await.expect("journal").is_empty());
+    assert!(store.read_alarm_journal(&AlarmJournalQuery::between(at(0), at(1), 10)).await.expect("journal").is_empty());
 }

@@ -33,7 +33,7 @@ pub(super) async fn insert(conn: &mut SqliteConnection, entry: &AuditEntry) -> s
     .map(drop)
 }
 
-/// The entries `query` asks for, oldest first, equal times in write order.
+/// The entries `query` asks for, oldest first (or newest first), equal times in write order.
 pub(super) async fn read(pool: &SqlitePool, query: &AuditQuery) -> sqlx::Result<Vec<AuditEntry>> {
     let rows = select(query).build().fetch_all(pool).await?;
     rows.iter().map(decode).collect()
@@ -53,7 +53,14 @@ fn select(query: &AuditQuery) -> QueryBuilder<'_, Sqlite> {
         sql.push(" AND substr(result, 1, length(").push_bind(prefix.as_str());
         sql.push(")) = ").push_bind(prefix.as_str());
     }
-    sql.push(" ORDER BY ts, rowid LIMIT ").push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX));
+    if let Some(well) = &query.well {
+        // The well or its alarms (`W-001:…`), by the same text prefix: a well id may hold `_`.
+        let alarms = format!("{well}:");
+        sql.push(" AND (target = ").push_bind(well.as_str());
+        sql.push(" OR substr(target, 1, length(").push_bind(alarms.clone()).push(")) = ").push_bind(alarms).push(")");
+    }
+    let order = if query.newest_first { " ORDER BY ts DESC, rowid DESC" } else { " ORDER BY ts, rowid" };
+    sql.push(order).push(" LIMIT ").push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX));
     sql
 }
 

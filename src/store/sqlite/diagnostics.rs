@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use wellvisor_actors::diagnostics::{AlarmId, AlarmJournalEntry, AlarmRecord, DiagnosisRecord, Evidence};
 use wellvisor_actors::domain::WellId;
-use wellvisor_actors::store::{DiagnosisQuery, Record, StoredBaseline};
+use wellvisor_actors::store::{AlarmJournalQuery, DiagnosisQuery, Record, StoredBaseline};
 
 use super::telemetry::{from_millis, to_millis};
 use crate::store::names;
@@ -184,19 +184,24 @@ fn decode_alarm(row: &SqliteRow) -> sqlx::Result<AlarmRecord> {
     })
 }
 
-pub(super) async fn journal(
-    pool: &SqlitePool,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: usize,
-) -> sqlx::Result<Vec<AlarmJournalEntry>> {
-    let rows = sqlx::query("SELECT * FROM alarm_journal WHERE ts >= ? AND ts < ? ORDER BY ts, rowid LIMIT ?")
-        .bind(to_millis(from))
-        .bind(to_millis(to))
-        .bind(sql_limit(limit))
-        .fetch_all(pool)
-        .await?;
+/// The entries `query` asks for, oldest first (or newest first), equal times in write order.
+pub(super) async fn journal(pool: &SqlitePool, query: &AlarmJournalQuery) -> sqlx::Result<Vec<AlarmJournalEntry>> {
+    let rows = select_journal(query).build().fetch_all(pool).await?;
     rows.iter().map(decode_journal).collect()
+}
+
+fn select_journal(query: &AlarmJournalQuery) -> QueryBuilder<'_, Sqlite> {
+    let mut sql = QueryBuilder::new("SELECT * FROM alarm_journal WHERE ts >= ");
+    sql.push_bind(to_millis(query.from)).push(" AND ts < ").push_bind(to_millis(query.to));
+    if let Some(well) = &query.well {
+        // The well's alarms (`W-001:…`) by a text prefix, not `LIKE`: SQLite's LIKE ignores
+        // ASCII case, and a well id may hold `_`.
+        let alarms = format!("{well}:");
+        sql.push(" AND substr(alarm_id, 1, length(").push_bind(alarms.clone()).push(")) = ").push_bind(alarms);
+    }
+    let order = if query.newest_first { " ORDER BY ts DESC, rowid DESC" } else { " ORDER BY ts, rowid" };
+    sql.push(order).push(" LIMIT ").push_bind(sql_limit(query.limit));
+    sql
 }
 
 fn decode_journal(row: &SqliteRow) -> sqlx::Result<AlarmJournalEntry> {

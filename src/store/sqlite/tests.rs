@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tempfile::TempDir;
 use wellvisor_actors::diagnostics::{AlarmState, DiagnosisEvent, DiagnosisKind, Source};
 use wellvisor_actors::domain::Sample;
-use wellvisor_actors::store::{AuditQuery, DiagnosisQuery, Record, Store, StoreError, StoredWell};
+use wellvisor_actors::store::{AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, Store, StoreError, StoredWell};
 
 use super::telemetry::ROWS_PER_INSERT;
 use super::SqliteStore;
@@ -181,7 +181,11 @@ async fn names_this_build_does_not_know_are_rejected_naming_the_column() {
     let query = DiagnosisQuery { source: w, from: at(0), to: at(1), limit: 10 };
     rejected_naming(store.read_diagnoses(&query).await, "diagnoses.kind", "gremlins");
     rejected_naming(store.load_alarms().await, "alarms.state", "snoozed");
-    rejected_naming(store.read_alarm_journal(at(0), at(1), 10).await, "alarm_journal.priority", "urgent");
+    rejected_naming(
+        store.read_alarm_journal(&AlarmJournalQuery::between(at(0), at(1), 10)).await,
+        "alarm_journal.priority",
+        "urgent",
+    );
     rejected_naming(store.load_baselines().await, "baselines.well_id", "W 001");
 }
 
@@ -236,5 +240,5 @@ async fn a_failing_record_rolls_back_the_whole_batch_as_rejected() {
     let result = store.write_records(&records).await;
     assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
     assert!(store.read_audit(&AuditQuery::between(at(0), at(1), 10)).await.expect("audit").is_empty());
-    assert!(store.read_alarm_journal(at(0), at(1), 10).await.expect("journal").is_empty());
+    assert!(store.read_alarm_journal(&AlarmJournalQuery::between(at(0), at(1), 10)).await.expect("journal").is_empty());
 }

@@ -1,10 +1,11 @@
 //! The audit trail's filters in the shared store suite: who acted, what they did, on what, and
-//! with which result, applied by the backend before the limit. Cases are listed in
+//! with which result, applied by the backend before the limit; and one well's trail, newest first. Cases are listed in
 //! `store_suite!(records ...)`, so they also run against the engine's `MemoryStore`.
 
 use std::sync::Arc;
 
 use wellvisor_actors::diagnostics::AuditEntry;
+use wellvisor_actors::domain::WellId;
 use wellvisor_actors::store::{AuditQuery, Record, Store};
 
 use super::{at, audit};
@@ -94,4 +95,40 @@ pub(crate) async fn audit_filters_combine_and_apply_before_the_range_limit(store
     assert_eq!(found(&store, first_refusal).await, [3], "the limit counts matching entries only");
     let later = AuditQuery { from: at(2), to: at(5), ..alice_ok };
     assert_eq!(found(&store, later).await, [2], "the range still holds");
+}
+
+/// What was done to `W_1` and its alarms, among entries about wells whose ids look alike.
+fn well_trail() -> Vec<AuditEntry> {
+    vec![
+        entry(1, "alice", "restart", "W_1", Some("ok")),
+        entry(2, "alice", "ack", "W_1:gas_lock", Some("ok")),
+        entry(3, "bob", "restart", "WX1", Some("ok")),
+        entry(4, "bob", "ack", "W_10:gas_lock", Some("ok")),
+        entry(5, "bob", "restart", "w_1", Some("ok")),
+        entry(6, "carol", "shelve", "W_1:comms_loss", Some("ok")),
+        entry(6, "carol", "unshelve", "W_1:comms_loss", Some("403 forbidden")),
+    ]
+}
+
+/// The actions of the entries `query` finds, in the order read.
+async fn actions(store: &Arc<dyn Store>, query: AuditQuery) -> Vec<String> {
+    let read = store.read_audit(&query).await.unwrap_or_else(|e| panic!("{query:?}: {e}"));
+    read.into_iter().map(|e| e.action).collect()
+}
+
+pub(crate) async fn audit_of_a_well_holds_its_alarms_and_reads_newest_first(store: Arc<dyn Store>) {
+    let records: Vec<Record> = well_trail().into_iter().map(Record::Audit).collect();
+    store.write_records(&records).await.expect("write audit");
+    let well = AuditQuery { well: WellId::new("W_1").ok(), ..everything() };
+    let latest = AuditQuery { newest_first: true, ..well.clone() };
+    assert_eq!(actions(&store, well.clone()).await, ["restart", "ack", "shelve", "unshelve"], "not WX1, W_10, w_1");
+    assert_eq!(actions(&store, latest.clone()).await, ["unshelve", "shelve", "ack", "restart"]);
+    let newest_two = AuditQuery { limit: 2, ..latest.clone() };
+    assert_eq!(actions(&store, newest_two).await, ["unshelve", "shelve"], "the limit keeps the latest");
+    let refused = AuditQuery { result: owned("4"), ..latest.clone() };
+    assert_eq!(actions(&store, refused).await, ["unshelve"], "it combines with the other filters");
+    let bob = AuditQuery { actor: owned("bob"), ..latest };
+    assert_eq!(actions(&store, bob).await, [] as [&str; 0]);
+    let unfiltered = AuditQuery { newest_first: true, limit: 1, ..everything() };
+    assert_eq!(found(&store, unfiltered).await, [6], "newest first without a well filter too");
 }

@@ -1,6 +1,6 @@
 //! The record half of the shared store suite: diagnosis history, alarm states, the alarm
 //! journal, the audit trail and baselines. Cases are listed in `store_suite!`; the audit
-//! trail's filters have theirs in `audit.rs`.
+//! trail's filters have theirs in `audit.rs`, one well's journal in `journal.rs`.
 
 use std::sync::Arc;
 
@@ -9,7 +9,9 @@ use wellvisor_actors::diagnostics::{
     AlarmId, AlarmJournalEntry, AlarmMemory, AlarmRecord, AlarmState, AuditEntry, CoreState, DiagnosisEvent,
     DiagnosisKind, DiagnosisRecord, Evidence, Priority, Shelf, Source,
 };
-use wellvisor_actors::store::{AuditQuery, DiagnosisQuery, Record, Store, StoreError, StoredBaseline};
+use wellvisor_actors::store::{
+    AlarmJournalQuery, AuditQuery, DiagnosisQuery, Record, Store, StoreError, StoredBaseline,
+};
 
 use super::{at, well};
 
@@ -134,7 +136,10 @@ pub(crate) async fn every_record_kind_round_trips(store: Arc<dyn Store>) {
     write(&store, records).await;
     assert_eq!(store.read_diagnoses(&diagnoses_of(&w, at(0), at(1), 10)).await.expect("diagnoses"), vec![d]);
     assert_eq!(store.load_alarms().await.expect("alarms"), vec![a]);
-    assert_eq!(store.read_alarm_journal(at(0), at(10), 10).await.expect("journal"), vec![j]);
+    assert_eq!(
+        store.read_alarm_journal(&AlarmJournalQuery::between(at(0), at(10), 10)).await.expect("journal"),
+        vec![j]
+    );
     assert_eq!(store.read_audit(&AuditQuery::between(at(0), at(10), 10)).await.expect("audit"), vec![e]);
     assert_eq!(store.load_baselines().await.expect("baselines"), vec![b]);
 }
@@ -212,7 +217,7 @@ pub(crate) async fn record_ranges_include_from_exclude_to_and_filter_by_source(s
     let d = store.read_diagnoses(&diagnoses_of(&w, at(1000), at(3000), 10)).await.expect("diagnoses");
     assert_eq!(d.iter().map(|d| d.at).collect::<Vec<_>>(), vec![at(1000), at(2000)]);
     assert!(d.iter().all(|d| d.source == w));
-    let j = store.read_alarm_journal(at(1000), at(3000), 10).await.expect("journal");
+    let j = store.read_alarm_journal(&AlarmJournalQuery::between(at(1000), at(3000), 10)).await.expect("journal");
     assert_eq!(j.iter().map(|j| j.at).collect::<Vec<_>>(), vec![at(1000), at(2000)]);
     let a = store.read_audit(&AuditQuery::between(at(1000), at(3000), 10)).await.expect("audit");
     assert_eq!(a.iter().map(|a| a.at).collect::<Vec<_>>(), vec![at(1000), at(2000)]);
@@ -234,12 +239,16 @@ pub(crate) async fn record_limits_return_the_oldest_first(store: Arc<dyn Store>)
     let oldest = vec![at(0), at(1000), at(2000)];
     let d = store.read_diagnoses(&diagnoses_of(&w, at(0), at(100_000), 3)).await.expect("diagnoses");
     assert_eq!(d.iter().map(|d| d.at).collect::<Vec<_>>(), oldest);
-    let j = store.read_alarm_journal(at(0), at(100_000), 3).await.expect("journal");
+    let j = store.read_alarm_journal(&AlarmJournalQuery::between(at(0), at(100_000), 3)).await.expect("journal");
     assert_eq!(j.iter().map(|j| j.at).collect::<Vec<_>>(), oldest);
     let a = store.read_audit(&AuditQuery::between(at(0), at(100_000), 3)).await.expect("audit");
     assert_eq!(a.iter().map(|a| a.at).collect::<Vec<_>>(), oldest);
     assert!(store.read_audit(&AuditQuery::between(at(0), at(100_000), 0)).await.expect("audit").is_empty());
-    assert!(store.read_alarm_journal(at(0), at(100_000), 0).await.expect("journal").is_empty());
+    assert!(store
+        .read_alarm_journal(&AlarmJournalQuery::between(at(0), at(100_000), 0))
+        .await
+        .expect("journal")
+        .is_empty());
 }
 
 pub(crate) async fn audit_is_append_only_in_write_order(store: Arc<dyn Store>) {
@@ -250,7 +259,10 @@ pub(crate) async fn audit_is_append_only_in_write_order(store: Arc<dyn Store>) {
     assert_eq!(read, vec![reset, ack.clone(), shelve, ack], "oldest first, equal times in write order, none merged");
     let journal_entry = journal("W-001:gas_lock", at(1), "acknowledged");
     write(&store, vec![Record::Journal(journal_entry.clone()), Record::Journal(journal_entry.clone())]).await;
-    assert_eq!(store.read_alarm_journal(at(0), at(10), 10).await.expect("journal"), vec![journal_entry; 2]);
+    assert_eq!(
+        store.read_alarm_journal(&AlarmJournalQuery::between(at(0), at(10), 10)).await.expect("journal"),
+        vec![journal_entry; 2]
+    );
 }
 
 pub(crate) async fn a_batch_with_an_invalid_record_writes_nothing(store: Arc<dyn Store>) {
