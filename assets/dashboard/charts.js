@@ -24,13 +24,15 @@ export const DEFAULT_RANGE = "1h";
  * of a few hundred to a few thousand points, still cheap for uPlot. */
 const POINT_LIMIT = 4000;
 
-/** Each chart: its test id suffix, title, unit, the parameters on it and their legend labels. */
+/** Each chart: its test id suffix, title, unit, the parameters on it, their legend labels, and
+ * the least span of its value axis, so a steady signal's sensor noise is drawn as the flat line
+ * it is rather than stretched over the whole chart. */
 const CHARTS = [
-  { key: "amps", title: "Amp chart", unit: "A", params: ["current_a", "current_b", "current_c"], labels: ["Phase A", "Phase B", "Phase C"], height: 220 },
-  { key: "intake_pressure", title: "Intake pressure", unit: "psi", params: ["intake_pressure"], labels: ["Intake"], height: 150 },
-  { key: "motor_temperature", title: "Motor temperature", unit: "°C", params: ["motor_temperature"], labels: ["Motor"], height: 150 },
-  { key: "frequency", title: "Frequency", unit: "Hz", params: ["frequency"], labels: ["Drive output"], height: 150 },
-  { key: "vibration", title: "Vibration", unit: "g", params: ["vibration_x", "vibration_y"], labels: ["X axis", "Y axis"], height: 150 },
+  { key: "amps", title: "Amp chart", unit: "A", params: ["current_a", "current_b", "current_c"], labels: ["Phase A", "Phase B", "Phase C"], height: 220, span: 10 },
+  { key: "intake_pressure", title: "Intake pressure", unit: "psi", params: ["intake_pressure"], labels: ["Intake"], height: 150, span: 100 },
+  { key: "motor_temperature", title: "Motor temperature", unit: "°C", params: ["motor_temperature"], labels: ["Motor"], height: 150, span: 10 },
+  { key: "frequency", title: "Frequency", unit: "Hz", params: ["frequency"], labels: ["Drive output"], height: 150, span: 5 },
+  { key: "vibration", title: "Vibration", unit: "g", params: ["vibration_x", "vibration_y"], labels: ["X axis", "Y axis"], height: 150, span: 0.5 },
 ];
 const PARAMS = CHARTS.flatMap((chart) => chart.params);
 
@@ -175,7 +177,7 @@ class Chart {
       height: this.spec.height,
       series,
       bands: banded ? [{ series: [2, 3], fill: BAND_FILL }] : [],
-      scales: { x: { time: true, range: () => [...this.range] } },
+      scales: { x: { time: true, range: () => [...this.range] }, y: { range: (u, min, max) => atLeast(this.spec.span, min, max) } },
       axes: [{ ...axis(), space: 70, values: timeTicks }, { ...axis(), size: 56 }],
       legend: { markers: { width: 3, dash: (u, i) => u.series[i].marker ?? "solid" } },
       cursor: { drag: { x: false, y: false } },
@@ -203,6 +205,15 @@ class Chart {
 /** Axis lines and labels in the page's greys. */
 function axis() {
   return { stroke: "#3a3a3a", grid: { stroke: "#d4d4d4", width: 1 }, ticks: { stroke: "#b4b4b4", width: 1 } };
+}
+
+/** A value axis from `min` to `max`, widened about its middle to at least `span`. */
+function atLeast(span, min, max) {
+  if (min === null || max === null) return [0, span];
+  const middle = (min + max) / 2;
+  const half = Math.max(span, max - min) / 2;
+  const pad = (max - min) * 0.05;
+  return [middle - half - pad, middle + half + pad];
 }
 
 /** Time tick labels on a 24-hour clock: `14:05`, with the day once the range spans days. */
