@@ -76,7 +76,11 @@ function showBar(visible, nav) {
 function logout(reason) {
   session.end();
   live.stop();
-  if (reason) sessionStorage.setItem("wellvisor.logout-reason", reason);
+  if (reason) {
+    // The session ran out under the operator's eyes: come back to the same page after login.
+    sessionStorage.setItem("wellvisor.logout-reason", reason);
+    if (location.hash && location.hash !== "#/login") sessionStorage.setItem("wellvisor.after-login", location.hash);
+  }
   context.navigate("#/login");
 }
 
