@@ -2,7 +2,7 @@
 //! wells: login, the overview listing every well, a comms fault raised in the simulator showing
 //! up as an alarm without a reload, acknowledging it (and the well's alarm journal saying who
 //! did), what a viewer may not do (and the API refusing it anyway), an operator restart of a
-//! failed well and the well's amp chart. Keyboard, contrast and layout are in
+//! failed well, the well's amp chart, and the API's Swagger UI page. Keyboard, contrast and layout are in
 //! `browser_dashboard/access.rs`. Each test saves screenshots of its steps under
 //! `target/browser-artifacts/<test>/`.
 
@@ -271,5 +271,24 @@ async fn the_well_detail_chart_renders_data() {
         browser.find(&format!("[data-testid={chart}] canvas")).await;
     }
     browser.screenshot("charts").await;
+    rig.shutdown().await;
+}
+
+/// The API's own documentation page draws the generated document under the same strict CSP, with
+/// nothing refused by the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swagger_ui_renders_the_api_document() {
+    let rig = Rig::start("api-docs").await;
+    let browser = &rig.browser;
+    browser.goto(&format!("{}/api/docs", rig.origin)).await;
+    let title = "const t = document.querySelector('.swagger-ui .info .title'); return t ? t.textContent : null;";
+    let shown = browser.wait_until("the document's title", title, Vec::new(), WAIT).await;
+    assert!(shown.as_str().is_some_and(|t| t.contains("wellvisor")), "{shown}");
+    let operations = "return document.querySelectorAll('.swagger-ui .opblock').length;";
+    let count = browser.execute(operations, Vec::new()).await.as_u64().unwrap_or(0);
+    assert!(count >= 30, "{count} operations drawn");
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "the browser refused or failed something: {errors:?}");
+    browser.screenshot("swagger-ui").await;
     rig.shutdown().await;
 }

@@ -22,6 +22,7 @@ const INDEX_HTML: &str = r#"<!DOCTYPE html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>wellvisor API</title>
+  <link rel="icon" href="/ui/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="/api/docs/swagger-ui.css">
 </head>
 <body>

@@ -187,5 +187,8 @@ async fn every_page_fits_1366_by_768() {
         "[data-testid=chart-vibration]",
     ];
     assert_fits(browser, "well", &[&header[..], &well[..]].concat()).await;
+    // Every page loaded and ran with nothing refused (CSP), missing or thrown.
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "the browser's console: {errors:?}");
     rig.shutdown().await;
 }
