@@ -62,16 +62,6 @@ pub struct KeyValues {
 }
 
 impl KeyValues {
-    /// The parameters it holds, in the order of its fields.
-    pub const PARAMETERS: [Parameter; 6] = [
-        Parameter::Frequency,
-        Parameter::CurrentA,
-        Parameter::CurrentB,
-        Parameter::CurrentC,
-        Parameter::IntakePressure,
-        Parameter::MotorTemperature,
-    ];
-
     pub fn of(latest: &LatestValues) -> Self {
         let read = |parameter| match latest.quality(parameter) {
             Some(Quality::Good | Quality::Stale) => latest.values.get(parameter),
@@ -239,6 +229,16 @@ mod tests {
 
     use super::*;
 
+    /// The parameters `KeyValues` holds, in the order of its fields.
+    const KEY_PARAMETERS: [Parameter; 6] = [
+        Parameter::Frequency,
+        Parameter::CurrentA,
+        Parameter::CurrentB,
+        Parameter::CurrentC,
+        Parameter::IntakePressure,
+        Parameter::MotorTemperature,
+    ];
+
     fn poll(latest: &mut LatestValues, values: &[(Parameter, f64)]) {
         let mut sample = Sample::new(WellId::new("W-001").unwrap(), Utc::now());
         values.iter().for_each(|(parameter, value)| sample.values.set(*parameter, *value));
@@ -248,14 +248,13 @@ mod tests {
     #[test]
     fn key_values_are_named_canonically_and_hold_only_what_was_read() {
         let mut latest = LatestValues::default();
-        let every: Vec<(Parameter, f64)> =
-            KeyValues::PARAMETERS.iter().zip(1..).map(|(p, i)| (*p, f64::from(i))).collect();
+        let every: Vec<(Parameter, f64)> = KEY_PARAMETERS.iter().zip(1..).map(|(p, i)| (*p, f64::from(i))).collect();
         poll(&mut latest, &every);
         let json = serde_json::to_value(KeyValues::of(&latest)).unwrap();
         for (parameter, value) in &every {
             assert_eq!(json[parameter.as_str()].as_f64(), Some(*value), "{}", parameter.as_str());
         }
-        assert_eq!(json.as_object().map(|fields| fields.len()), Some(KeyValues::PARAMETERS.len()));
+        assert_eq!(json.as_object().map(|fields| fields.len()), Some(KEY_PARAMETERS.len()));
         assert_eq!(serde_json::to_value(KeyValues::default()).unwrap(), serde_json::json!({}));
     }
 
